@@ -1,0 +1,37 @@
+# The two commands of README.md: `make demo` runs the main job, `make test` runs the tests.
+# Each creates .venv/ on first use and installs what it needs there, so a fresh clone just works.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when pyproject.toml changes (new dependencies).
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m micrograd_plus moons
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check micrograd_plus tests benchmarks
+	$(BIN)/python -m pytest -n 2
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache house_prices_output

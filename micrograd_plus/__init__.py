@@ -1,0 +1,36 @@
+"""micrograd_plus: a scalar automatic-differentiation engine for learning how neural networks work.
+
+from micrograd_plus import Value, MLP, SGD, mse_loss
+"""
+
+from .engine import Value, linear, logsumexp, no_gc, softmax
+from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l1_loss, mse_loss
+from .nn import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam, Optimizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value",
+    "linear",
+    "logsumexp",
+    "softmax",
+    "no_gc",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "mse_loss",
+    "l1_loss",
+    "hinge_loss",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "gradcheck",
+    "numerical_grad",
+    "GradcheckError",
+    "__version__",
+]

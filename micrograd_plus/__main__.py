@@ -1,0 +1,22 @@
+"""The command line: `python -m micrograd_plus SUBCOMMAND [options]`. It only parses and calls a demo."""
+
+import argparse
+import sys
+
+from .demos import moons
+
+# Each demo module adds its own subcommand with add_parser(subparsers).
+DEMOS = [moons]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="micrograd-plus", description="micrograd_plus demos")
+    subparsers = parser.add_subparsers(title="subcommands", required=True, metavar="SUBCOMMAND")
+    for demo in DEMOS:
+        demo.add_parser(subparsers)
+    args = parser.parse_args(argv)
+    return args.run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""End-to-end demos, each a function that the command line and the notebooks call."""

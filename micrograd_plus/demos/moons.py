@@ -1,0 +1,38 @@
+"""The moons demo: micrograd's classic, an MLP learning to separate two half-moons."""
+
+from ..datasets import make_moons
+from ..engine import Value
+from ..losses import hinge_loss
+from ..nn import MLP
+from ..optim import SGD
+
+
+def train_moons(steps: int = 100, hidden: int = 16, seed: int = 1337, quiet: bool = False) -> tuple[MLP, list[float]]:
+    """Train MLP 2-hidden-hidden-1 on 100 moons with hinge loss + L2; return the model and the loss per step."""
+    points, labels = make_moons()
+    model = MLP(2, [hidden, hidden, 1], seed=seed)
+    params = model.parameters()
+    optimizer = SGD(params, lr=1.0)
+    losses = []
+    for step in range(steps):
+        scores = [model([Value(x) for x in point]) for point in points]
+        loss = hinge_loss(scores, labels) + 1e-4 * sum(p * p for p in params)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.lr = 1.0 - 0.9 * step / steps  # learning-rate decay, as in micrograd's demo
+        optimizer.step()
+        accuracy = sum((s.data > 0) == (y > 0) for s, y in zip(scores, labels)) / len(labels)
+        losses.append(loss.data)
+        if not quiet and (step % 10 == 0 or step == steps - 1):
+            print(f"step {step:3d}  loss {loss.data:.4f}  accuracy {accuracy:.0%}")
+    return model, losses
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("moons", help="train an MLP on the two-moons toy set (micrograd's demo)")
+    parser.add_argument("--steps", type=int, default=100, help="gradient-descent steps (default 100)")
+    parser.add_argument("--seed", type=int, default=1337, help="seed for the initial weights")
+    parser.set_defaults(run=lambda args: train_moons(args.steps, seed=args.seed) and None)
+
+
+__all__ = ["train_moons", "add_parser"]

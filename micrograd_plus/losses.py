@@ -1,0 +1,77 @@
+"""Loss functions: one number saying how wrong the predictions are, built from Value ops.
+
+Each takes predictions and targets as a single Value/number or as equal-length lists, and
+returns their mean (PyTorch's default reduction="mean").
+"""
+
+from collections.abc import Sequence
+
+from .engine import Value, as_value, logsumexp
+
+__all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
+
+
+def _pairs(predictions, targets, name: str) -> list[tuple[Value, Value | float]]:
+    if not isinstance(predictions, Sequence):
+        predictions, targets = [predictions], [targets]
+    elif not isinstance(targets, Sequence):
+        raise TypeError(f"{name}: predictions is a list but targets is {type(targets).__name__}; pass a list of both")
+    if len(predictions) != len(targets):
+        raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets; they must match")
+    if not predictions:
+        raise ValueError(f"{name}: got no predictions; the mean of nothing is undefined")
+    return [(as_value(p), t) for p, t in zip(predictions, targets)]
+
+
+def _mean(terms: list[Value]) -> Value:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total * (1.0 / len(terms))
+
+
+def mse_loss(predictions, targets) -> Value:
+    """Mean squared error: mean((prediction - target)**2)."""
+    return _mean([(p - t) ** 2 for p, t in _pairs(predictions, targets, "mse_loss")])
+
+
+def l1_loss(predictions, targets) -> Value:
+    """Mean absolute error: mean(|prediction - target|)."""
+    return _mean([(p - t).abs() for p, t in _pairs(predictions, targets, "l1_loss")])
+
+
+def hinge_loss(scores, labels) -> Value:
+    """Mean hinge loss for labels ±1: mean(relu(1 - label * score)), micrograd's SVM loss."""
+    pairs = _pairs(scores, labels, "hinge_loss")
+    for _, label in pairs:
+        if label not in (1, -1):
+            raise ValueError(f"hinge_loss: labels must be +1 or -1, got {label!r}")
+    return _mean([(1.0 - label * s).relu() for s, label in pairs])
+
+
+def binary_cross_entropy_with_logits(logits, targets) -> Value:
+    """Mean of softplus(x) - x*y for logit x and target y in [0, 1] (stable for any x).
+
+    This is -[y ln sigmoid(x) + (1-y) ln(1 - sigmoid(x))]; its gradient is sigmoid(x) - y.
+    """
+    pairs = _pairs(logits, targets, "binary_cross_entropy_with_logits")
+    for _, y in pairs:
+        y = y.data if isinstance(y, Value) else y
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"binary_cross_entropy_with_logits: targets must be in [0, 1], got {y!r}")
+    return _mean([x.softplus() - x * y for x, y in pairs])
+
+
+def cross_entropy(logits, target) -> Value:
+    """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], for one sample or a batch.
+
+    One sample: `logits` is a list of Values, `target` a class index. A batch: `logits` is a list
+    of such lists and `target` a list of indices; the result is the mean over the batch.
+    """
+    if logits and isinstance(logits[0], Sequence):
+        if not isinstance(target, Sequence) or len(target) != len(logits):
+            raise ValueError("cross_entropy: a batch of logits needs a list of target indices of the same length")
+        return _mean([cross_entropy(row, t) for row, t in zip(logits, target)])
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
+        raise ValueError(f"cross_entropy: target must be a class index in 0..{len(logits) - 1}, got {target!r}")
+    return logsumexp(logits) - as_value(logits[target])

@@ -1,0 +1,207 @@
+"""Module, Neuron, Layer, MLP: networks whose parameters are Values.
+
+Parameters are found by walking each module's attributes in the order they were set
+(`vars(self)`), so a module is just a class that stores Values, Modules, or lists of them.
+"""
+
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from numbers import Real
+
+from .engine import Value, linear
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+# activation name -> the Value method that applies it (None: leave w·x+b as it is)
+_ACTIVATE = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
+ACTIVATIONS = tuple(_ACTIVATE)
+
+
+class Module:
+    """Base class of every network piece: parameters, gradients, and saving, as in PyTorch."""
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        """Yield (dotted name, Value) for every parameter, in the order the attributes were set.
+
+        Lists and tuples add their index to the name: `layers.0.neurons.1.w.0`.
+        """
+        for name, attribute in vars(self).items():
+            yield from _named_values(attribute, prefix + name)
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in `named_parameters()` order (for MLP: layer by layer, neuron by
+        neuron, each neuron's weights then its bias, as in micrograd)."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0.0 (gradients accumulate across backward() calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def num_parameters(self, trainable_only: bool = False) -> int:
+        """How many parameters; with trainable_only, only those not frozen."""
+        return sum(1 for p in self.parameters() if p.requires_grad or not trainable_only)
+
+    def freeze(self) -> "Module":
+        """Freeze every parameter: optimizers skip it and backward() leaves its grad at 0.0."""
+        for p in self.parameters():
+            p.requires_grad = False
+            p.grad = 0.0
+        return self
+
+    def unfreeze(self) -> "Module":
+        """Make every parameter trainable again."""
+        for p in self.parameters():
+            p.requires_grad = True
+        return self
+
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: float} for every parameter: plain data, ready for json.dump."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> None:
+        """Copy numbers from `state_dict` into the parameters, all or nothing.
+
+        With strict=True (the default) the keys must match `state_dict()` exactly. Every key and
+        value is checked before any parameter changes, so a bad file never half-loads a model.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict() takes a dict of name -> number, got {type(state_dict).__name__}")
+        params = dict(self.named_parameters())
+        missing = [name for name in params if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in params]
+        if strict and (missing or unexpected):
+            problems = []
+            if missing:
+                problems.append(f"missing keys: {missing}")
+            if unexpected:
+                problems.append(f"unexpected keys: {unexpected}")
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: {'; '.join(problems)}")
+        updates = {}
+        for name, number in state_dict.items():
+            if name not in params:
+                continue
+            if not isinstance(number, Real):
+                raise TypeError(
+                    f"Error(s) in loading state_dict for {type(self).__name__}: "
+                    f"value for {name!r} must be a number, got {type(number).__name__}: {number!r}"
+                )
+            updates[name] = float(number)
+        for name, number in updates.items():
+            params[name].data = number
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _named_values(item: object, name: str) -> Iterator[tuple[str, Value]]:
+    if isinstance(item, Value):
+        yield name, item
+    elif isinstance(item, Module):
+        yield from item.named_parameters(name + ".")
+    elif isinstance(item, (list, tuple)):
+        for index, element in enumerate(item):
+            yield from _named_values(element, f"{name}.{index}")
+
+
+def _check_activation(activation: str) -> str:
+    if activation is None:
+        return "linear"
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
+    return activation
+
+
+def _as_rng(seed: int | random.Random) -> random.Random:
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__}: {seed!r}")
+
+
+def _check_count(name: str, count: object) -> int:
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {count!r}")
+    return count
+
+
+class Neuron(Module):
+    """activation(w·x + b): one weight per input and a bias.
+
+    Weights and bias start uniform in ±1/sqrt(nin), PyTorch's default for nn.Linear, drawn from
+    `seed` (an int or a random.Random), so the same seed always gives the same neuron.
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0):
+        self.nin = _check_count("nin", nin)
+        self.activation = _check_activation(activation)
+        rng = _as_rng(seed)
+        bound = 1.0 / nin**0.5
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
+        self.b = Value(rng.uniform(-bound, bound))
+
+    def forward(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != self.nin:
+            raise ValueError(f"this Neuron expects {self.nin} inputs, got {len(x)}")
+        out = linear(self.w, x, self.b)
+        activate = _ACTIVATE[self.activation]
+        return activate(out) if activate else out
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """`nout` neurons that all read the same `nin` inputs."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0):
+        self.nin = _check_count("nin", nin)
+        self.nout = _check_count("nout", nout)
+        rng = _as_rng(seed)
+        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        if len(x) != self.nin:
+            raise ValueError(f"this Layer expects {self.nin} inputs, got {len(x)}")
+        x = [v if isinstance(v, Value) else Value(v) for v in x]  # one leaf per input, shared by all neurons
+        return [neuron(x) for neuron in self.neurons]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.neurons[0].activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear.
+
+    Returns a single Value when the last layer has one output, else a list of Values.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | random.Random = 0):
+        if not isinstance(nouts, Sequence) or isinstance(nouts, str) or not nouts:
+            raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
+        self.nin = _check_count("nin", nin)
+        sizes = [nin] + [_check_count("each layer size", n) for n in nouts]
+        self.activation = _check_activation(activation)
+        rng = _as_rng(seed)
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], "linear" if i == last else self.activation, rng) for i in range(len(nouts))
+        ]
+
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        if len(x) != self.nin:
+            raise ValueError(f"this MLP expects {self.nin} inputs, got {len(x)}")
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def __repr__(self) -> str:
+        sizes = [layer.nout for layer in self.layers]
+        return f"MLP({self.nin}, {sizes}, activation={self.activation!r})"

@@ -1,0 +1,128 @@
+"""SGD and Adam against torch.optim, step by step in float64, on the same model and data."""
+
+import random
+
+import pytest
+import torch
+
+from micrograd_plus import MLP, SGD, Adam, Value, mse_loss
+from micrograd_plus.optim import Optimizer
+
+
+def torch_params_like(model: MLP) -> list[torch.Tensor]:
+    return [torch.tensor(p.data, dtype=torch.float64, requires_grad=True) for p in model.parameters()]
+
+
+def torch_mlp_loss(model: MLP, params: list[torch.Tensor], batch, targets) -> torch.Tensor:
+    """The same MLP as `model`, computed from the flat parameter list (our parameters() order)."""
+    total = 0
+    for x, t in zip(batch, targets):
+        activations = [torch.tensor(v, dtype=torch.float64) for v in x]
+        index = 0
+        for li, layer in enumerate(model.layers):
+            outputs = []
+            for _ in layer.neurons:
+                weights = params[index : index + layer.nin]
+                z = params[index + layer.nin] + sum(w * a for w, a in zip(weights, activations))
+                index += layer.nin + 1
+                outputs.append(z.tanh() if li < len(model.layers) - 1 else z)
+            activations = outputs
+        total = total + (activations[0] - t) ** 2
+    return total / len(batch)
+
+
+def run_both(make_ours, make_theirs, steps=6):
+    rng = random.Random(0)
+    batch = [[rng.uniform(-1, 1) for _ in range(2)] for _ in range(5)]
+    targets = [rng.uniform(-1, 1) for _ in range(5)]
+    model = MLP(2, [3, 1], activation="tanh", seed=4)
+    tparams = torch_params_like(model)
+    ours, theirs = make_ours(model.parameters()), make_theirs(tparams)
+    for _ in range(steps):
+        loss = mse_loss([model(x) for x in batch], targets)
+        ours.zero_grad()
+        loss.backward()
+        ours.step()
+        theirs.zero_grad()
+        torch_mlp_loss(model, tparams, batch, targets).backward()
+        theirs.step()
+    return [p.data for p in model.parameters()], [t.item() for t in tparams]
+
+
+SGD_SETTINGS = [
+    {"lr": 0.1},
+    {"lr": 0.1, "momentum": 0.9},
+    {"lr": 0.05, "momentum": 0.9, "dampening": 0.3},
+    {"lr": 0.05, "momentum": 0.8, "nesterov": True},
+    {"lr": 0.1, "weight_decay": 0.01},
+    {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05, "nesterov": True},
+]
+
+
+@pytest.mark.parametrize("settings", SGD_SETTINGS, ids=[str(s) for s in SGD_SETTINGS])
+def test_sgd_matches_torch_step_by_step(settings):
+    ours, theirs = run_both(lambda p: SGD(p, **settings), lambda p: torch.optim.SGD(p, **settings))
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-14)
+    assert ours != pytest.approx(run_both(lambda p: SGD(p, lr=0.0), lambda p: torch.optim.SGD(p, lr=0.0))[0])
+
+
+ADAM_SETTINGS = [
+    {},
+    {"lr": 0.01},
+    {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-6},
+    {"lr": 0.01, "weight_decay": 0.1},
+]
+
+
+@pytest.mark.parametrize("settings", ADAM_SETTINGS, ids=[str(s) for s in ADAM_SETTINGS])
+def test_adam_matches_torch_step_by_step(settings):
+    ours, theirs = run_both(lambda p: Adam(p, **settings), lambda p: torch.optim.Adam(p, **settings))
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-14)
+
+
+def test_adam_defaults_are_pytorchs():
+    adam = Adam([Value(1.0)])
+    assert (adam.lr, adam.betas, adam.eps, adam.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 0.0)
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: Adam(p, lr=0.1)])
+def test_optimizers_skip_frozen_parameters(make):
+    frozen, trainable = Value(1.0), Value(1.0)
+    frozen.requires_grad = False
+    optimizer = make([frozen, trainable])
+    for _ in range(3):
+        optimizer.zero_grad()
+        (frozen * trainable * 3.0).backward()
+        optimizer.step()
+    assert frozen.data == 1.0
+    assert trainable.data < 1.0
+
+
+def test_zero_grad_clears_the_parameters():
+    p = Value(2.0)
+    (p * p).backward()
+    SGD([p], lr=0.1).zero_grad()
+    assert p.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    "make, error, words",
+    [
+        (lambda: SGD([], lr=0.1), ValueError, "empty parameter list"),
+        (lambda: SGD([1.0], lr=0.1), TypeError, "must be Values, got float at position 0"),
+        (lambda: SGD([Value(1.0)], lr=-0.1), ValueError, "lr must be >= 0"),
+        (lambda: SGD([Value(1.0)], lr="fast"), TypeError, "lr must be a number"),
+        (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, "Nesterov"),
+        (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, r"betas\[0\]"),
+        (lambda: Adam([Value(1.0)], lr=float("nan")), ValueError, "lr must be >= 0"),
+    ],
+    ids=["empty", "not_values", "negative_lr", "lr_str", "nesterov", "beta", "nan_lr"],
+)
+def test_bad_hyperparameters_are_named(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_base_optimizer_step_is_abstract():
+    with pytest.raises(NotImplementedError):
+        Optimizer([Value(1.0)], lr=0.1).step()

@@ -3,10 +3,11 @@
 import argparse
 import sys
 
-from .demos import moons
+from .demos import attention, fine_tuning, house_prices, moons
+from .exercises import cli as exercises
 
 # Each demo module adds its own subcommand with add_parser(subparsers).
-DEMOS = [moons]
+DEMOS = [house_prices, moons, fine_tuning, attention, exercises]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Classroom exercises with automatic checks (being built; see the open issues)."""

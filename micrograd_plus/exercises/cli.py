@@ -1,0 +1,5 @@
+"""Placeholder: the `exercises` subcommand is being built (see the open issues)."""
+
+
+def add_parser(subparsers) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Drawing: computation graphs with Graphviz, the backprop step-through, and matplotlib plots."""

@@ -24,7 +24,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m micrograd_plus moons
+	$(BIN)/python -m micrograd_plus house-prices
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check micrograd_plus tests benchmarks

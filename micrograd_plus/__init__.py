@@ -8,6 +8,7 @@ from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l1_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
+from .train import History, Hyperparameters, fit
 from .viz import StepThrough, backward_steps, draw_dot, draw_graph
 
 __version__ = "0.1.0"
@@ -33,6 +34,9 @@ __all__ = [
     "gradcheck",
     "numerical_grad",
     "GradcheckError",
+    "Hyperparameters",
+    "History",
+    "fit",
     "draw_graph",
     "draw_dot",
     "StepThrough",

@@ -1,0 +1,243 @@
+"""The main job end to end: `house-prices` trains, reports and saves; `--load` and `predict` reuse the model."""
+
+import contextlib
+import csv
+import json
+
+import pytest
+
+from micrograd_plus.__main__ import main
+from micrograd_plus.datasets import load_windsor, make_houses, train_test_split
+from micrograd_plus.demos.house_prices import (
+    DEFAULT_HYPERPARAMETERS,
+    MODEL_FORMAT,
+    load_model,
+    run_house_prices,
+)
+from micrograd_plus.engine import topological_order
+from micrograd_plus.train import Hyperparameters
+from micrograd_plus.viz.plots import format_amount
+from micrograd_plus.viz.render import find_renderer
+
+GRAPH_FILE = "prediction_graph.svg" if find_renderer() else "prediction_graph.dot"
+OUTPUT_FILES = [
+    "loss_curves.png", "predicted_vs_actual.png", "feature_importance.png", "model.json", GRAPH_FILE, "report.txt",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """One short run of the command line (3 epochs, a linear neuron and a 2-unit MLP): its folder and output."""
+    out = tmp_path_factory.mktemp("house_prices")
+    capture = tmp_path_factory.mktemp("stdout") / "stdout.txt"
+    with capture.open("w") as stdout, contextlib.redirect_stdout(stdout):
+        code = main(["house-prices", "--epochs", "3", "--hidden", "2", "--out", str(out)])
+    return out, code, capture.read_text()
+
+
+def test_the_cli_run_writes_every_output_file(cli_run):
+    out, code, _ = cli_run
+    assert code == 0
+    for name in OUTPUT_FILES:
+        assert (out / name).stat().st_size > 0, name
+    assert not list(out.glob(".*.tmp"))  # the atomic save leaves no temporary file behind
+
+
+def test_the_report_compares_with_baselines_and_explains_every_weight(cli_run):
+    out, _, printed = cli_run
+    assert "\r" not in printed  # no progress line when the output is not a terminal
+    assert printed.strip() == (out / "report.txt").read_text().strip()
+    for phrase in ("predict the training mean", "least squares (closed form)", "linear neuron", "MLP 11-2-1"):
+        assert phrase in printed
+    assert "lr=0.05  epochs=3  batch_size=all  hidden=[2]" in printed
+    assert "linear neuron: 11 weights + 1 bias = 12 parameters" in printed
+    assert "MLP 11-2-1 (tanh): 11x2 weights + 2 biases + 2x1 weights + 1 bias = 27 parameters" in printed
+    table = printed.split("What the linear neuron learned")[1]
+    for name in load_windsor().feature_names:
+        assert f"  {name} " in table
+    assert "per extra square foot of lot" in table and "for central air conditioning" in table
+
+
+def test_the_saved_json_is_versioned_and_holds_everything_needed(cli_run):
+    out, _, _ = cli_run
+    saved = json.loads((out / "model.json").read_text())
+    assert (saved["format"], saved["version"]) == (MODEL_FORMAT, 1)
+    assert saved["feature_names"] == load_windsor().feature_names
+    assert saved["hyperparameters"]["epochs"] == 3 and saved["hyperparameters"]["hidden"] == [2]
+    assert set(saved["networks"]) == {"linear", "mlp"}
+    assert len(saved["networks"]["mlp"]["state_dict"]) == 27
+    assert len(saved["feature_scaling"]["mean"]) == 11 and len(saved["target_scaling"]["scale"]) == 1
+
+
+def test_reloading_the_json_gives_the_same_predictions(tmp_path):
+    hyperparameters = Hyperparameters(lr=0.05, epochs=2, batch_size=None, hidden=[3], seed=1)
+    run = run_house_prices("windsor", hyperparameters=hyperparameters, out=tmp_path, quiet=True)
+    again = load_model(tmp_path / "model.json")
+    houses = load_windsor().X
+    for network in ("linear", "mlp"):
+        assert again.predict(houses, network) == run.model.predict(houses, network)  # bit for bit
+    assert again.hyperparameters == hyperparameters
+
+
+def test_load_reproduces_the_scores_without_training(cli_run, tmp_path):
+    out, _, printed = cli_run
+    code = main(["house-prices", "--load", str(out / "model.json"), "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    reloaded = (tmp_path / "report.txt").read_text()
+    assert "Model loaded from" in reloaded and "trained in" not in reloaded
+    scores = [line for line in printed.splitlines() if "(gradient descent)" in line or "baseline:" in line]
+    assert len(scores) == 4
+    assert scores == [line for line in reloaded.splitlines() if line in scores]
+
+
+def test_predict_one_house_fills_missing_features_with_the_training_average(cli_run, capsys):
+    out, _, _ = cli_run
+    model = load_model(out / "model.json")
+    code = main(["predict", "--model", str(out / "model.json"), "--house", "lotsize=5000", "bedrooms=3", "airco=yes"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    given = {"lotsize": 5000.0, "bedrooms": 3.0, "airco": 1.0}
+    house = [given.get(name, mean) for name, mean in zip(model.feature_names, model.features.mean)]
+    for network in ("linear", "mlp"):
+        assert format_amount(model.predict([house], network)[0]) in printed
+    assert "not given, so set to the training average: bathrms=" in printed
+
+
+def test_predict_every_row_of_a_csv(cli_run, tmp_path, capsys):
+    out, _, _ = cli_run
+    model = load_model(out / "model.json")
+    houses = load_windsor().X[:3]
+    path = tmp_path / "new.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(model.feature_names)
+        writer.writerows(houses)
+    assert main(["predict", "--model", str(out / "model.json"), "--csv", str(path)]) == 0
+    printed = capsys.readouterr().out
+    for price in model.predict(houses, "linear") + model.predict(houses, "mlp"):
+        assert format_amount(price) in printed
+
+
+def test_the_price_graph_is_the_prediction_and_its_gradient_is_the_dollar_weight(tmp_path):
+    run = run_house_prices(
+        "synthetic", hyperparameters=Hyperparameters(lr=0.05, epochs=20, batch_size=None), out=tmp_path, quiet=True
+    )
+    model, house = run.model, run.test.X[0]
+    price = model.price(house)
+    assert price.data == pytest.approx(model.predict([house])[0], rel=1e-12)
+    price.backward()
+    inputs = {node.label: node for node in topological_order(price) if node.label in model.feature_names}
+    weights, _ = model.linear_weights()
+    for name, weight in zip(model.feature_names, weights):
+        assert inputs[name].grad == pytest.approx(weight, rel=1e-9)  # d price / d feature = dollars per unit
+
+
+def test_default_settings_match_least_squares_on_windsor(tmp_path):
+    run = run_house_prices(hyperparameters=DEFAULT_HYPERPARAMETERS, out=tmp_path, quiet=True)
+    assert (len(run.train), len(run.test)) == (437, 109)
+    linear, ols = run.metrics["linear"], run.metrics["ols"]
+    assert linear["test_r2"] >= ols["test_r2"] - 0.02
+    weights, bias = run.model.linear_weights()
+    assert weights == pytest.approx(ols["weights"], rel=0.05)
+
+
+def test_quiet_synthetic_run_prints_nothing_and_reports_the_true_weights(tmp_path, capsys):
+    assert main(["house-prices", "--data", "synthetic", "--epochs", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == ""
+    assert "true weight" in (tmp_path / "report.txt").read_text()
+
+
+def test_a_csv_of_your_own_with_another_target(tmp_path):
+    houses = make_houses(60, seed=3)
+    path = tmp_path / "mine.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["cost", *houses.feature_names])
+        writer.writerows([price, *row] for price, row in zip(houses.y, houses.X))
+    out = tmp_path / "out"
+    args = ["house-prices", "--data", str(path), "--target", "cost", "--epochs", "2", "--quiet", "--out", str(out)]
+    assert main(args) == 0
+    assert "predicting 'cost'" in (out / "report.txt").read_text()
+    assert load_model(out / "model.json").target_name == "cost"
+
+
+def test_the_split_is_the_documented_seeded_split(tmp_path):
+    run = run_house_prices(hyperparameters=Hyperparameters(epochs=1, seed=4), out=tmp_path, quiet=True)
+    train, test = train_test_split(load_windsor(), 0.2, seed=4)
+    assert (run.train.y, run.test.y) == (train.y, test.y)
+
+
+# ---- errors: one clear line, exit code 2 -------------------------------------------------------------
+
+
+@pytest.fixture
+def saved_model(cli_run):
+    return json.loads((cli_run[0] / "model.json").read_text())
+
+
+def write_json(tmp_path, data) -> str:
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: json.dumps(m)[:200], "is not valid JSON"),
+        (
+            lambda m: {"format": "keras", "weights": []},
+            "is not a micrograd_plus house-price model: its format is 'keras'",
+        ),
+        (lambda m: [1, 2, 3], "is not a micrograd_plus house-price model"),
+        (lambda m: {**m, "version": 99}, "has format version 99; this program reads version 1"),
+        (
+            lambda m: {k: v for k, v in m.items() if k != "feature_scaling"},
+            "damaged .* missing the entry 'feature_scaling'",
+        ),
+        (
+            lambda m: {**m, "networks": {"linear": {**m["networks"]["linear"], "state_dict": {}}}},
+            "damaged .*missing keys",
+        ),
+    ],
+    ids=["truncated", "foreign", "not_a_dict", "version", "no_scaling", "empty_state_dict"],
+)
+def test_corrupt_or_foreign_json_is_refused_with_the_reason(tmp_path, saved_model, change, message, capsys):
+    path = write_json(tmp_path, change(saved_model))
+    with pytest.raises(ValueError, match=message):
+        load_model(path)
+    assert main(["predict", "--model", path, "--house", "lotsize=5000"]) == 2
+    assert "micrograd-plus predict: error:" in capsys.readouterr().err
+
+
+def test_missing_model_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model file at .*absent.json"):
+        load_model(tmp_path / "absent.json")
+
+
+@pytest.mark.parametrize(
+    "house, message",
+    [
+        (["pool=1"], "the model has no feature 'pool'; its features are: lotsize, bedrooms"),
+        (["lotsize=big"], "'big' is not a number"),
+        (["lotsize"], "NAME=VALUE pairs such as lotsize=5000"),
+    ],
+)
+def test_predict_reports_bad_house_arguments(cli_run, capsys, house, message):
+    assert main(["predict", "--model", str(cli_run[0] / "model.json"), "--house", *house]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_too_few_rows_are_refused_before_training(tmp_path, capsys):
+    path = tmp_path / "tiny.csv"
+    path.write_text("price,size\n100,50\n200,70\n150,60\n")
+    assert main(["house-prices", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "3 rows are too few" in capsys.readouterr().err
+
+
+def test_a_bad_csv_stops_the_job_with_the_loader_message(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("price,size\n100,50\n200,large\n")
+    assert main(["house-prices", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "micrograd-plus house-prices: error:" in error and "row 2 (line 3), column 'size'" in error

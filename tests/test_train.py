@@ -1,0 +1,230 @@
+"""The training loop against the hand-written loop and PyTorch; hyperparameters; metrics; least squares."""
+
+import gc
+import io
+import random
+
+import pytest
+import torch
+
+from micrograd_plus import MLP, SGD, Adam, mse_loss
+from micrograd_plus.datasets import Dataset, Standardizer, batches, linear_in_original_units, make_houses
+from micrograd_plus.train import History, Hyperparameters, evaluate, fit, least_squares, predict, r2_score, rmse
+
+
+def small_regression(n: int = 40, seed: int = 0) -> Dataset:
+    rng = random.Random(seed)
+    X = [[rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(n)]
+    y = [x[0] - 2.0 * x[1] * x[2] + 0.5 + rng.gauss(0, 0.1) for x in X]
+    return Dataset(X, y, ["a", "b", "c"], "y")
+
+
+# ---- Hyperparameters ----------------------------------------------------------------------------------
+
+
+def test_hyperparameters_print_every_knob_and_round_trip_through_a_dict():
+    hp = Hyperparameters(lr=0.03, epochs=7, batch_size=None, hidden=[8, 4], seed=3)
+    text = str(hp)
+    for part in ("lr=0.03", "epochs=7", "batch_size=all", "hidden=[8, 4]", "activation=tanh", "seed=3"):
+        assert part in text
+    assert Hyperparameters.from_dict(hp.to_dict()) == hp
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"lr": 0.0}, "lr .* must be a number > 0"),
+        ({"epochs": 0}, "epochs must be a positive whole number"),
+        ({"batch_size": 2.5}, "batch_size must be a positive whole number"),
+        ({"hidden": [8, 0]}, "hidden must be a list of positive layer sizes"),
+        ({"hidden": "8"}, "hidden must be a list of positive layer sizes"),
+        ({"hidden": 8}, "hidden must be a list of positive layer sizes"),
+        ({"activation": "swish"}, "activation must be one of"),
+        ({"optimizer": "rmsprop"}, "optimizer must be 'adam' or 'sgd'"),
+        ({"weight_decay": -1.0}, "weight_decay must be a number >= 0"),
+    ],
+)
+def test_hyperparameters_reject_bad_values(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Hyperparameters(**kwargs)
+
+
+def test_hyperparameters_from_dict_names_unknown_keys():
+    with pytest.raises(ValueError, match=r"unknown hyperparameters \['momentum'\]"):
+        Hyperparameters.from_dict({"lr": 0.1, "momentum": 0.9})
+
+
+# ---- fit ----------------------------------------------------------------------------------------------
+
+
+def test_fit_is_the_hand_written_loop():
+    data = small_regression()
+    by_fit, by_hand = MLP(3, [4, 1], seed=1), MLP(3, [4, 1], seed=1)
+    history = fit(by_fit, mse_loss, SGD(by_fit.parameters(), lr=0.1), data, epochs=3, batch_size=8, seed=5)
+    optimizer, rng = SGD(by_hand.parameters(), lr=0.1), random.Random(5)
+    for _ in range(3):
+        for batch in batches(len(data), 8, rng):
+            loss = mse_loss([by_hand(data.X[i]) for i in batch], [data.y[i] for i in batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert by_fit.state_dict() == by_hand.state_dict()
+    assert len(history.train_loss) == 3 and history.test_loss == []
+
+
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_fit_matches_pytorch_adam_on_the_same_batches(batch_size):
+    data = small_regression(n=50)
+    model = MLP(3, [4, 1], activation="tanh", seed=2)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)).double()
+    with torch.no_grad():
+        for layer, torch_layer in zip(model.layers, (net[0], net[2])):
+            torch_layer.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64))
+            torch_layer.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+    history = fit(model, mse_loss, Adam(model.parameters(), lr=0.01), data, epochs=4, batch_size=batch_size, seed=9)
+
+    X, y = torch.tensor(data.X, dtype=torch.float64), torch.tensor(data.y, dtype=torch.float64)
+    optimizer, rng, torch_losses = torch.optim.Adam(net.parameters(), lr=0.01), random.Random(9), []
+    for _ in range(4):
+        total = 0.0
+        for batch in batches(len(data), batch_size or len(data), rng):
+            loss = torch.nn.functional.mse_loss(net(X[batch]).squeeze(1), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        torch_losses.append(total / len(data))
+    assert history.train_loss == pytest.approx(torch_losses, rel=1e-10)
+    ours = [p.data for p in model.parameters()]
+    theirs = [x for layer in (net[0], net[2]) for row in torch.cat([layer.weight, layer.bias[:, None]], 1) for x in row]
+    assert ours == pytest.approx([t.item() for t in theirs], rel=1e-9, abs=1e-12)
+
+
+def test_fit_records_the_test_loss_after_each_epoch():
+    data = small_regression()
+    train, test = data.subset(range(30)), data.subset(range(30, 40))
+    model = MLP(3, [1], seed=0)
+    history = fit(model, mse_loss, Adam(model.parameters(), lr=0.05), train, 5, 10, test=test, progress=False)
+    assert isinstance(history, History) and len(history.test_loss) == 5
+    assert history.test_loss[-1] == evaluate(model, mse_loss, test)
+    assert history.train_loss[-1] < history.train_loss[0]
+
+
+def test_full_batch_takes_one_step_per_epoch():
+    model = MLP(3, [1], seed=0)
+    optimizer = Adam(model.parameters(), lr=0.01)
+    fit(model, mse_loss, optimizer, small_regression(), epochs=6, batch_size=None)
+    assert optimizer.t == 6
+
+
+def test_a_linear_neuron_recovers_the_true_weights_of_synthetic_houses():
+    houses = make_houses(n=300, seed=0, noise=200.0)
+    features, target = Standardizer().fit(houses.X), Standardizer().fit_target(houses.y)
+    scaled = Dataset(features.transform(houses.X), target.transform_target(houses.y), houses.feature_names, "z")
+    model = MLP(len(houses.feature_names), [1], seed=0)
+    fit(model, mse_loss, Adam(model.parameters(), lr=0.05), scaled, epochs=150, batch_size=None)
+    neuron = model.layers[0].neurons[0]
+    weights, bias = linear_in_original_units([w.data for w in neuron.w], neuron.b.data, features, target)
+    for name, weight in zip(houses.feature_names, weights):
+        assert weight == pytest.approx(houses.true_weights[name], rel=0.02), name
+    assert bias == pytest.approx(houses.true_bias, abs=500.0)
+
+
+def test_fit_runs_each_step_with_the_cyclic_collector_paused():
+    seen = []
+
+    def watching_loss(predictions, targets):
+        seen.append(gc.isenabled())
+        return mse_loss(predictions, targets)
+
+    assert gc.isenabled()
+    model = MLP(3, [1], seed=0)
+    fit(model, watching_loss, SGD(model.parameters(), lr=0.1), small_regression(), epochs=1, batch_size=10)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+
+def test_a_diverging_run_stops_with_advice_instead_of_nan():
+    model = MLP(3, [1], seed=0)
+    data = Dataset([[1e3, 1e3, 1e3]] * 4, [1e6] * 4, ["a", "b", "c"], "y")
+    with pytest.raises(RuntimeError, match=r"diverged at epoch \d+.*Lower the learning rate \(it is lr=1000000.0\)"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=1e6), data, epochs=50, batch_size=4)
+
+
+def test_fit_rejects_bad_epochs_and_batch_sizes():
+    model = MLP(3, [1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="epochs to be a positive whole number"):
+        fit(model, mse_loss, optimizer, small_regression(), epochs=0, batch_size=4)
+    with pytest.raises(ValueError, match="batch_size to be a positive whole number"):
+        fit(model, mse_loss, optimizer, small_regression(), epochs=1, batch_size=0)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_one_rewritten_line_on_a_terminal(monkeypatch):
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    model = MLP(3, [1], seed=0)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), small_regression(), epochs=3, batch_size=20)
+    text = terminal.getvalue()
+    assert text.count("\r") == 3 and text.endswith("\n") and text.count("\n") == 1
+    assert "epoch 3/3" in text and "train loss" in text
+
+
+def test_progress_is_silent_when_not_a_terminal_or_turned_off(monkeypatch, capsys):
+    model = MLP(3, [1], seed=0)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), small_regression(), epochs=2, batch_size=20)
+    assert capsys.readouterr().out == ""
+    terminal = FakeTerminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), small_regression(), 2, 20, progress=False)
+    assert terminal.getvalue() == ""
+
+
+def test_predict_returns_plain_floats_from_the_model():
+    model = MLP(3, [2, 1], seed=4)
+    rows = small_regression(5).X
+    assert predict(model, rows) == [model(row).data for row in rows]
+
+
+# ---- metrics and least squares -----------------------------------------------------------------------
+
+
+def test_rmse_and_r2_match_pytorch():
+    rng = random.Random(0)
+    actual = [rng.gauss(50, 10) for _ in range(30)]
+    predicted = [a + rng.gauss(0, 4) for a in actual]
+    a, p = torch.tensor(actual, dtype=torch.float64), torch.tensor(predicted, dtype=torch.float64)
+    assert rmse(actual, predicted) == pytest.approx(torch.sqrt(torch.mean((a - p) ** 2)).item(), rel=1e-12)
+    expected_r2 = 1 - torch.sum((a - p) ** 2) / torch.sum((a - a.mean()) ** 2)
+    assert r2_score(actual, predicted) == pytest.approx(expected_r2.item(), rel=1e-12)
+    assert r2_score(actual, [sum(actual) / len(actual)] * len(actual)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_metrics_reject_mismatched_or_constant_inputs():
+    with pytest.raises(ValueError, match="got 2 actual values but 1 predictions"):
+        rmse([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="undefined when every actual value is the same"):
+        r2_score([3.0, 3.0], [1.0, 2.0])
+
+
+def test_least_squares_matches_pytorch_lstsq():
+    rng = random.Random(1)
+    X = [[rng.uniform(0, 5000), rng.randint(1, 5), float(rng.random() < 0.3)] for _ in range(80)]
+    y = [3.5 * r[0] + 2000 * r[1] + 9000 * r[2] + rng.gauss(0, 3000) for r in X]
+    weights, bias = least_squares(X, y)
+    A = torch.tensor([row + [1.0] for row in X], dtype=torch.float64)
+    solution = torch.linalg.lstsq(A, torch.tensor(y, dtype=torch.float64)[:, None]).solution.squeeze(1).tolist()
+    assert weights + [bias] == pytest.approx(solution, rel=1e-8)
+
+
+def test_least_squares_stays_finite_for_an_exact_copy_of_a_column():
+    X = [[float(i), float(i)] for i in range(10)]
+    y = [2.0 * i + 1.0 for i in range(10)]
+    weights, bias = least_squares(X, y)
+    fitted = [w0 * x0 + w1 * x1 + bias for (x0, x1), (w0, w1) in zip(X, [weights] * len(X))]
+    assert fitted == pytest.approx(y, abs=1e-6)

@@ -3,6 +3,7 @@
 from micrograd_plus import Value, MLP, SGD, mse_loss
 """
 
+from .attention import SelfAttention, scaled_dot_product_attention
 from .engine import Value, linear, logsumexp, no_gc, softmax
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l1_loss, mse_loss
@@ -34,6 +35,8 @@ __all__ = [
     "gradcheck",
     "numerical_grad",
     "GradcheckError",
+    "scaled_dot_product_attention",
+    "SelfAttention",
     "Hyperparameters",
     "History",
     "fit",

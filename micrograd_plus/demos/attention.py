@@ -1,5 +1,246 @@
-"""Placeholder: this demo is being built (see the open issues)."""
+"""The attention demo: find the flagged number in a sequence, a task that averaging cannot solve.
+
+Each sequence holds `length` tokens [number, flag]; exactly one token has flag 1 and the target is
+its number. A model that mean-pools its input treats every token alike, so it only sees the average
+number and cannot tell which one is flagged. One SelfAttention head can: every position learns to
+put its attention weight on the flagged token, which the heatmap shows.
+"""
+
+import argparse
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..attention import SelfAttention
+from ..engine import Value, no_gc
+from ..losses import mse_loss
+from ..nn import MLP, Layer, Module
+from ..optim import Adam
+from ..viz.plots import plot_attention
+
+__all__ = [
+    "FlaggedSequences",
+    "make_flagged_sequences",
+    "AttentionRegressor",
+    "MeanPoolRegressor",
+    "AttentionDemoResult",
+    "run_attention_demo",
+    "add_parser",
+]
+
+
+@dataclass
+class FlaggedSequences:
+    """Sequences of [number, flag] tokens, the flagged number of each (the target), and where it is."""
+
+    sequences: list[list[list[float]]]
+    targets: list[float]
+    flagged: list[int]
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+
+def make_flagged_sequences(n: int, length: int = 6, seed: int = 0) -> FlaggedSequences:
+    """`n` sequences of `length` tokens [number uniform in -1..1, flag 0 or 1], one flag per sequence."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"make_flagged_sequences needs a positive whole number of sequences n, got {n!r}")
+    if isinstance(length, bool) or not isinstance(length, int) or length < 2:
+        raise ValueError(f"length must be a whole number >= 2 (one flagged token among others), got {length!r}")
+    rng = random.Random(seed)
+    sequences, targets, flagged = [], [], []
+    for _ in range(n):
+        position = rng.randrange(length)
+        numbers = [rng.uniform(-1.0, 1.0) for _ in range(length)]
+        sequences.append([[number, 1.0 if i == position else 0.0] for i, number in enumerate(numbers)])
+        targets.append(numbers[position])
+        flagged.append(position)
+    return FlaggedSequences(sequences, targets, flagged)
+
+
+def _mean_vector(vectors: list[list[Value]]) -> list[Value]:
+    """The average of equal-length vectors, position by position: every vector counts the same."""
+    share = 1.0 / len(vectors)
+    return [sum(column[1:], column[0]) * share for column in zip(*vectors)]
+
+
+class AttentionRegressor(Module):
+    """SelfAttention over the tokens, then the mean of its outputs, then a linear readout to one number."""
+
+    def __init__(self, dim: int = 2, head_dim: int = 4, seed: int | random.Random = 0):
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        self.attention = SelfAttention(dim, head_dim, seed=rng)
+        self.readout = Layer(head_dim, 1, activation="linear", seed=rng)
+
+    def forward(self, sequence: list[list[float]]) -> Value:
+        return self.readout(_mean_vector(self.attention(sequence)))[0]
+
+
+class MeanPoolRegressor(Module):
+    """The baseline that cannot attend: the mean of the tokens, then an MLP on that average."""
+
+    def __init__(self, dim: int = 2, hidden: int = 8, seed: int | random.Random = 0):
+        self.mlp = MLP(dim, [hidden, 1], activation="tanh", seed=seed)
+
+    def forward(self, sequence: list[list[float]]) -> Value:
+        return self.mlp(_mean_vector([[Value(x) for x in token] for token in sequence]))
+
+
+@dataclass
+class AttentionDemoResult:
+    """What the attention demo measured, and the trained models (for notebooks)."""
+
+    attention_mse: float
+    baseline_mse: float
+    attention_mae: float
+    baseline_mae: float
+    flagged_attention: float  # mean weight the queries put on the flagged token (chance: 1 / length)
+    length: int
+    attention_model: AttentionRegressor
+    baseline_model: MeanPoolRegressor
+    train_losses: dict[str, list[float]] = field(default_factory=dict)
+    example_weights: list[list[float]] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+
+    def table(self) -> str:
+        """The comparison as aligned text, one model per line."""
+        chance = 1.0 / self.length
+        lines = [
+            f"{'model':<34}{'test MSE':>10}{'test MAE':>10}   weight on the flagged token",
+            f"{'self-attention, then mean':<34}{self.attention_mse:>10.5f}{self.attention_mae:>10.5f}"
+            f"   {self.flagged_attention:.2f} (chance {chance:.2f})",
+            f"{'mean pooling, no attention':<34}{self.baseline_mse:>10.5f}{self.baseline_mae:>10.5f}   -",
+        ]
+        return "\n".join(lines)
+
+
+def _train(model: Module, data: FlaggedSequences, steps: int, batch_size: int, lr: float, seed: int) -> list[float]:
+    """Adam on the mean squared error of random mini-batches; the loss of each step."""
+    optimizer = Adam(model.parameters(), lr=lr)
+    rng = random.Random(seed)
+    losses = []
+    for _ in range(steps):
+        batch = rng.sample(range(len(data)), min(batch_size, len(data)))
+        with no_gc():
+            loss = mse_loss([model(data.sequences[i]) for i in batch], [data.targets[i] for i in batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        losses.append(loss.data)
+    return losses
+
+
+def _errors(model: Module, data: FlaggedSequences) -> tuple[float, float]:
+    """Mean squared and mean absolute error of `model` on `data`."""
+    with no_gc():
+        predictions = [model(sequence).data for sequence in data.sequences]
+    errors = [p - y for p, y in zip(predictions, data.targets)]
+    return sum(e * e for e in errors) / len(errors), sum(abs(e) for e in errors) / len(errors)
+
+
+def _flagged_attention(model: AttentionRegressor, data: FlaggedSequences) -> float:
+    """The attention weight on the flagged token, averaged over every query of every sequence."""
+    total = 0.0
+    with no_gc():
+        for sequence, position in zip(data.sequences, data.flagged):
+            model(sequence)
+            rows = model.attention.last_weights
+            total += sum(row[position] for row in rows) / len(rows)
+    return total / len(data)
+
+
+def run_attention_demo(
+    steps: int = 400,
+    length: int = 6,
+    n_train: int = 512,
+    n_test: int = 200,
+    batch_size: int = 16,
+    lr: float = 0.05,
+    seed: int = 0,
+    out: str | Path | None = "attention_output",
+    quiet: bool = False,
+) -> AttentionDemoResult:
+    """Train self-attention and the mean-pooling baseline on flagged sequences; compare them on a test set.
+
+    Prints the comparison table (unless quiet) and, when `out` is a folder, saves the attention
+    heatmap of one test sequence there (attention.png). The loss of every training step is kept in
+    the result's `train_losses`.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive whole number of training steps, got {steps!r}")
+    train = make_flagged_sequences(n_train, length, seed)
+    test = make_flagged_sequences(n_test, length, seed + 1)
+    say = (lambda *args: None) if quiet else print
+    say(f"flagged-number task: {n_train} training and {n_test} test sequences of {length} tokens [number, flag]")
+
+    attention_model = AttentionRegressor(dim=2, head_dim=4, seed=seed)
+    baseline_model = MeanPoolRegressor(dim=2, hidden=8, seed=seed)
+    losses = {}
+    for name, model in (("self-attention", attention_model), ("mean pooling", baseline_model)):
+        say(f"training {name} ({model.num_parameters()} parameters, {steps} steps)...")
+        losses[name] = _train(model, train, steps, batch_size, lr, seed)
+
+    attention_mse, attention_mae = _errors(attention_model, test)
+    baseline_mse, baseline_mae = _errors(baseline_model, test)
+    result = AttentionDemoResult(
+        attention_mse,
+        baseline_mse,
+        attention_mae,
+        baseline_mae,
+        _flagged_attention(attention_model, test),
+        length,
+        attention_model,
+        baseline_model,
+        losses,
+    )
+    say(result.table())
+
+    example = test.sequences[0]
+    attention_model(example)
+    result.example_weights = attention_model.attention.last_weights
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        labels = [f"{number:+.2f}" + (" (flag)" if flag else "") for number, flag in example]
+        heatmap = folder / "attention.png"
+        plot_attention(
+            result.example_weights,
+            query_labels=[f"query {i}" for i in range(length)],
+            key_labels=labels,
+            title=f"Where each position looks (target {test.targets[0]:+.2f})",
+            path=heatmap,
+        )
+        result.figures = [heatmap]
+        say(f"saved {heatmap}")
+    return result
+
+
+def _run(args) -> None:
+    run_attention_demo(steps=args.steps, length=args.length, seed=args.seed, out=args.out, quiet=args.quiet)
+
+
+def _whole_number(minimum: int):
+    """An argparse type: a whole number >= `minimum`, or argparse's usage error naming what was received."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {number}")
+        return number
+
+    return parse
 
 
 def add_parser(subparsers) -> None:
-    pass
+    parser = subparsers.add_parser(
+        "attention", help="self-attention finds the flagged number in a sequence; mean pooling cannot"
+    )
+    parser.add_argument("--steps", type=_whole_number(1), default=400, help="training steps per model (default 400)")
+    parser.add_argument("--length", type=_whole_number(2), default=6, help="tokens per sequence, >= 2 (default 6)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
+    parser.add_argument("--out", default="attention_output", help="folder for the figures (default attention_output)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    parser.set_defaults(run=_run)

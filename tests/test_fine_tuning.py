@@ -1,0 +1,152 @@
+"""Fine-tuning: freezing, a new head, JSON save/load of the pre-trained model, and the demo's comparison."""
+
+import json
+import random
+
+import pytest
+
+from micrograd_plus import MLP, Adam, mse_loss
+from micrograd_plus.__main__ import main
+from micrograd_plus.datasets import Dataset, Standardizer
+from micrograd_plus.demos.fine_tuning import load_pretrained, replace_head, run_fine_tuning_demo, save_pretrained
+from micrograd_plus.train import Hyperparameters, fit
+
+
+@pytest.fixture(scope="module")
+def short_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fine_tuning")
+    result = run_fine_tuning_demo(n_pretrain=400, pretrain_epochs=20, epochs=50, seed=0, out=out, quiet=True)
+    return result, out
+
+
+def test_fine_tuning_the_head_beats_training_from_scratch(short_run):
+    result, _ = short_run
+    assert result.row("fine-tune the head").rmse < result.row("from scratch").rmse
+    assert result.row("fine-tune the head").r2 > result.row("from scratch").r2
+
+
+def test_every_trained_approach_beats_the_city_a_model_on_city_b(short_run):
+    result, _ = short_run
+    untouched = result.row("no fine-tuning").rmse
+    for approach in ("from scratch", "fine-tune the head", "fine-tune all"):
+        assert result.row(approach).rmse < untouched
+
+
+def test_the_table_counts_trainable_parameters(short_run):
+    result, _ = short_run
+    total = 7 * 16 + 16 + 16 + 1  # MLP(7, [16, 1])
+    counts = {row.approach: (row.trainable, row.total) for row in result.rows}
+    assert list(counts.values()) == [(0, total), (total, total), (16 + 1, total), (total, total)]
+    assert result.row("fine-tune all").lr < result.row("from scratch").lr
+    assert "fine-tune the head only" in result.table()
+
+
+def test_the_demo_saves_the_model_and_the_four_learning_curves(short_run):
+    result, out = short_run
+    assert result.files == [out / "pretrained_city_a.json", out / "fine_tuning.png"]
+    assert (out / "fine_tuning.png").read_bytes().startswith(b"\x89PNG")
+    assert len(result.curves) == 4
+    assert all(len(curve) == 50 for curve in result.curves.values())
+    model, hyperparameters, _, _ = load_pretrained(out / "pretrained_city_a.json")
+    assert hyperparameters.epochs == 20
+    assert model.num_parameters() == result.rows[0].total
+
+
+def test_the_demo_is_deterministic_for_a_seed():
+    settings = dict(n_pretrain=40, n_small=6, n_test=10, hidden=3, pretrain_epochs=2, epochs=3, out=None, quiet=True)
+    first = run_fine_tuning_demo(seed=3, **settings)
+    assert first.table() == run_fine_tuning_demo(seed=3, **settings).table()
+    assert first.table() != run_fine_tuning_demo(seed=4, **settings).table()
+
+
+def fitted_standardizers(rng: random.Random) -> tuple[Standardizer, Standardizer]:
+    X = [[rng.uniform(0, 10) for _ in range(3)] for _ in range(8)]
+    y = [rng.uniform(1e5, 2e5) for _ in range(8)]
+    return Standardizer().fit(X), Standardizer().fit_target(y)
+
+
+def test_save_and_load_pretrained_round_trips_exactly(tmp_path):
+    model = MLP(3, [4, 1], activation="tanh", seed=9)
+    features, target = fitted_standardizers(random.Random(1))
+    hyperparameters = Hyperparameters(lr=0.02, epochs=7, hidden=[4], seed=9)
+    path = save_pretrained(tmp_path / "model.json", model, hyperparameters, features, target)
+
+    loaded, loaded_hyperparameters, loaded_features, loaded_target = load_pretrained(path)
+    assert loaded.state_dict() == model.state_dict()
+    assert repr(loaded) == repr(model)
+    assert loaded_hyperparameters == hyperparameters
+    assert (loaded_features.mean, loaded_features.scale) == (features.mean, features.scale)
+    assert (loaded_target.mean, loaded_target.scale) == (target.mean, target.scale)
+    assert json.loads(path.read_text())["state_dict"] == model.state_dict()  # plain JSON, no pickle
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # the temporary file was renamed away
+
+
+def test_load_pretrained_rejects_missing_and_foreign_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no pre-trained model at"):
+        load_pretrained(tmp_path / "absent.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(ValueError, match="is not valid JSON"):
+        load_pretrained(broken)
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({"layers.0.neurons.0.w.0": 1.0}))
+    with pytest.raises(ValueError, match="is not a pre-trained model file"):
+        load_pretrained(foreign)
+
+
+def test_replace_head_gives_a_fresh_trainable_output_layer_with_the_same_names():
+    model = MLP(3, [4, 1], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    old_head = [p.data for p in model.layers[-1].parameters()]
+    model.freeze()
+    head = replace_head(model, seed=5)
+    assert head is model.layers[-1]
+    assert [name for name, _ in model.named_parameters()] == names
+    assert [p.data for p in head.parameters()] != old_head
+    assert model.num_parameters(trainable_only=True) == 4 + 1
+    assert [p.data for p in replace_head(MLP(3, [4, 1], seed=0), seed=5).parameters()] == [
+        p.data for p in head.parameters()
+    ]
+
+
+def test_replace_head_rejects_a_model_that_is_not_an_mlp():
+    with pytest.raises(TypeError, match="replace_head\\(\\) takes an MLP, got Standardizer"):
+        replace_head(Standardizer())
+
+
+def test_fine_tuning_the_head_leaves_the_frozen_body_untouched():
+    rng = random.Random(0)
+    rows = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(12)]
+    data = Dataset(rows, [sum(row) for row in rows], ["a", "b", "c"], "y")
+    model = MLP(3, [4, 1], activation="tanh", seed=2)
+    model.freeze()
+    replace_head(model, seed=3)
+    body = [p.data for p in model.layers[0].parameters()]
+    head = [p.data for p in model.layers[1].parameters()]
+    fit(model, mse_loss, Adam(model.parameters(), lr=0.05), data, epochs=3, batch_size=4, progress=False)
+    assert [p.data for p in model.layers[0].parameters()] == body
+    assert all(p.grad == 0.0 for p in model.layers[0].parameters())
+    assert [p.data for p in model.layers[1].parameters()] != head
+
+
+def test_fine_tune_cli_prints_the_table(tmp_path, capsys):
+    arguments = ["fine-tune", "--small", "5", "--pretrain-epochs", "1", "--epochs", "2", "--out", str(tmp_path)]
+    assert main(arguments) == 0
+    output = capsys.readouterr().out
+    for approach in ("no fine-tuning", "from scratch", "fine-tune the head only", "fine-tune all layers"):
+        assert approach in output
+    assert (tmp_path / "pretrained_city_a.json").exists()
+    assert (tmp_path / "fine_tuning.png").exists()
+
+
+@pytest.mark.parametrize("argument", [["--small", "1"], ["--epochs", "0"], ["--pretrain-epochs", "x"]])
+def test_fine_tune_cli_rejects_bad_numbers_with_usage(argument, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fine-tune", *argument])
+    assert exit_info.value.code == 2
+    assert "expected a whole number" in capsys.readouterr().err
+
+
+def test_fine_tuning_demo_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="n_small must be a whole number >= 2, got 1"):
+        run_fine_tuning_demo(n_small=1, out=None, quiet=True)

@@ -1,0 +1,128 @@
+"""Exercises for lesson 2: write an op's local derivative, and backpropagate by hand.
+
+Both are checked against finite differences (micrograd_plus.gradcheck), never against a stored answer.
+"""
+
+import math
+
+from ..engine import Value, topological_order
+from ..gradcheck import GradcheckError, gradcheck, numerical_grad
+from .checking import Exercise, Wrong, as_numbers, require_callable
+
+__all__ = ["cube_op", "chain_rule"]
+
+CUBE_POINTS = (2.0, -1.5, 0.5)
+
+
+def reference_cube(a: Value) -> Value:
+    """a**3 as ONE new node: the forward rule and its local derivative side by side."""
+    return Value(a.data**3, (a,), (3.0 * a.data**2,), "cube")  # d(a**3)/da = 3 a**2
+
+
+def check_cube(answer: object) -> str:
+    """The output is a Value with a**3, one node whose only child is `a`, and the right local derivative."""
+    cube = require_callable(answer, "your function cube(a)")
+    for x in CUBE_POINTS:
+        a = Value(x)
+        out = cube(a)
+        if not isinstance(out, Value):
+            raise Wrong(
+                f"cube(Value({x})) returned {type(out).__name__} {out!r}; return a new Value: "
+                "Value(data, (a,), (local_derivative,), 'cube')"
+            )
+        if not abs(out.data - x**3) <= 1e-9 * max(1.0, abs(x**3)):
+            raise Wrong(f"the forward rule is off: cube(Value({x})).data is {out.data!r}, but {x}**3 = {x**3!r}")
+        if tuple(out._children) != (a,):
+            nodes = topological_order(out)
+            if a not in nodes:
+                raise Wrong(
+                    f"the output does not remember `a` (its children are {out._children!r}), so backward() "
+                    "cannot reach it: pass (a,) as the children"
+                )
+            ops = [node._op for node in nodes if node._children]
+            raise Wrong(
+                f"your cube computes the right number, but from {len(ops)} existing ops {ops}; this exercise asks "
+                "for ONE new node whose local derivative you write yourself: Value(data, (a,), (local,), 'cube')"
+            )
+        try:
+            gradcheck(cube, [x])
+        except GradcheckError:
+            out.backward()
+            numerical = numerical_grad(cube, [x])[0]
+            raise Wrong(
+                f"at a = {x} your local derivative is {a.grad!r}, but finite differences give {numerical:.6g} "
+                f"(the slope of a**3 at {x}); the forward rule is right"
+            ) from None
+    points = ", ".join(map(str, CUBE_POINTS))
+    return f"a**3 and its local derivative agree with finite differences at a = {points}."
+
+
+cube_op = Exercise(
+    name="cube_op",
+    title="Write a new op: a**3 with its local derivative",
+    lesson="02",
+    checker=check_cube,
+    hints=(
+        "Look at how engine.py writes tanh(): Value(forward number, (children,), (local derivatives,), 'name').",
+        "The children are the one-element tuple (a,), and the local derivative is d(a**3)/da, a plain float.",
+        "d(a**3)/da = 3 * a**2, so the local derivatives are (3 * a.data**2,).",
+    ),
+    reference=reference_cube,
+)
+
+CHAIN_POINTS = ((2.0, -1.0, 0.5), (0.3, 0.7, -0.2))
+
+
+def chain_rule_loss(a: Value, b: Value, c: Value) -> Value:
+    """L = tanh(a*b + c), the expression the chain-rule exercise differentiates by hand."""
+    return (a * b + c).tanh()
+
+
+def reference_chain_rule(a: float, b: float, c: float) -> tuple[float, float, float]:
+    """dL/da, dL/db, dL/dc of L = tanh(a*b + c), by the chain rule, with plain floats."""
+    n = a * b + c
+    dL_dn = 1.0 - math.tanh(n) ** 2  # local derivative of tanh at n
+    # d(a*b + c)/da = b, /db = a, /dc = 1; multiply each by the upstream dL/dn
+    return dL_dn * b, dL_dn * a, dL_dn * 1.0
+
+
+def check_chain_rule(answer: object) -> str:
+    """Each of the three gradients agrees with finite differences at two points."""
+    grads = require_callable(answer, "your function grads(a, b, c)")
+    names = ("dL/da", "dL/db", "dL/dc")
+    for a, b, c in CHAIN_POINTS:
+        given = as_numbers(grads(a, b, c), 3, f"grads({a}, {b}, {c})")
+        numerical = numerical_grad(chain_rule_loss, [a, b, c])
+        wrong = [i for i in range(3) if not abs(given[i] - numerical[i]) <= 1e-5 + 1e-3 * abs(numerical[i])]
+        if not wrong:
+            continue
+        where = f"at a = {a}, b = {b}, c = {c}"
+        if all(abs(g - e) <= 1e-6 for g, e in zip(given, (b, a, 1.0))):
+            raise Wrong(
+                f"{where} you gave {tuple(given)}: the gradients of a*b + c, without the tanh. The chain rule "
+                "multiplies each by the local derivative of tanh at n = a*b + c"
+            )
+        dL_dn = numerical[2]  # dL/dc = dL/dn, since d(a*b + c)/dc = 1
+        if all(abs(g - e) <= 1e-6 for g, e in zip(given, (dL_dn * a, dL_dn * b, dL_dn))):
+            raise Wrong(f"{where} dL/da and dL/db are swapped: d(a*b)/da is b, not a")
+        details = "; ".join(
+            f"{names[i]} is {given[i]:.6g} but finite differences give {numerical[i]:.6g}" for i in wrong
+        )
+        right = [names[i] for i in range(3) if i not in wrong]
+        tail = f" ({' and '.join(right)} {'is' if len(right) == 1 else 'are'} right)" if right else ""
+        raise Wrong(f"{where}: {details}{tail}")
+    return "all three gradients agree with finite differences at both points."
+
+
+chain_rule = Exercise(
+    name="chain_rule",
+    title="Backpropagate by hand through L = tanh(a*b + c)",
+    lesson="02",
+    checker=check_chain_rule,
+    hints=(
+        "Name the middle value n = a*b + c. Find dL/dn first, then dn/da, dn/db, dn/dc.",
+        "dL/dn is the local derivative of tanh at n: 1 - tanh(n)**2. The chain rule multiplies: dL/da = dL/dn * dn/da.",
+        "dn/da = b, dn/db = a, dn/dc = 1. Return (dL_dn * b, dL_dn * a, dL_dn).",
+    ),
+    reference=reference_chain_rule,
+)

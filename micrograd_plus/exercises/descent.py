@@ -1,0 +1,182 @@
+"""Exercises for lesson 3: pick a learning rate, and write SGD with momentum.
+
+The learning rate is judged by running gradient descent with it; momentum is compared step by step
+with micrograd_plus.SGD(momentum=...), which the test suite checks against torch.optim.SGD.
+"""
+
+from collections.abc import Callable
+from numbers import Real
+
+from ..engine import Value
+from ..optim import SGD, Optimizer
+from .checking import Exercise, Wrong, as_number
+
+__all__ = ["learning_rate", "sgd_momentum", "valley", "descend"]
+
+VALLEY_START = (3.0, 1.0)
+VALLEY_STEPS = 40
+VALLEY_TARGET = 1e-3
+
+
+def valley(x: Value, y: Value) -> Value:
+    """f(x, y) = x**2 + 10 y**2: a valley ten times steeper across (y) than along (x); its minimum is 0 at (0, 0)."""
+    return x**2 + 10.0 * y**2
+
+
+def descend(lr: float, steps: int = VALLEY_STEPS, start: tuple[float, float] = VALLEY_START) -> list[float]:
+    """Gradient descent on `valley` from `start`: the loss before each step and after the last (stops on blow-up)."""
+    x, y = start
+    losses = []
+    for _ in range(steps):
+        xv, yv = Value(x), Value(y)
+        loss = valley(xv, yv)
+        losses.append(loss.data)
+        if loss.data > 1e12:  # diverged: stop before the numbers overflow
+            return losses
+        loss.backward()
+        x, y = x - lr * xv.grad, y - lr * yv.grad
+    losses.append(valley(Value(x), Value(y)).data)
+    return losses
+
+
+def reference_learning_rate() -> float:
+    """A learning rate that brings the valley's loss below 1e-3 in 40 steps."""
+    return 0.08  # y shrinks by |1 - 20 lr| = 0.6 per step, x by 1 - 2 lr = 0.84: both settle
+
+
+def check_learning_rate(answer: object) -> str:
+    """Run 40 steps of gradient descent with the chosen lr; the loss must end below 1e-3 without diverging."""
+    lr = as_number(answer() if callable(answer) and not isinstance(answer, Real) else answer, "your learning rate")
+    if lr <= 0.0:
+        raise Wrong(
+            f"the learning rate must be positive, got {lr!r}: with lr <= 0 each step stands still or climbs uphill"
+        )
+    losses = descend(lr)
+    first, last = losses[0], losses[-1]
+    if last >= first:
+        raise Wrong(
+            f"with lr = {lr} the loss grew from {first:.3g} to {last:.3g} in {len(losses) - 1} steps: it diverges. "
+            "Each step overshoots the valley floor by more than it started; the learning rate is too big"
+        )
+    if last >= VALLEY_TARGET:
+        if 1.0 - 20.0 * lr < 0.0:  # y flips sign every step: it jumps across the valley
+            raise Wrong(
+                f"with lr = {lr} the loss only fell from {first:.3g} to {last:.3g} in {VALLEY_STEPS} steps "
+                f"(the goal is below {VALLEY_TARGET}): y jumps from one side of the steep valley to the other at each "
+                "step. A slightly smaller learning rate settles faster"
+            )
+        raise Wrong(
+            f"with lr = {lr} the loss only fell from {first:.3g} to {last:.3g} in {VALLEY_STEPS} steps (the goal is "
+            f"below {VALLEY_TARGET}): the steps are too small to reach the minimum in time. Try a bigger learning rate"
+        )
+    return f"with lr = {lr} the loss fell from {first:.3g} to {last:.2g} in {VALLEY_STEPS} steps."
+
+
+learning_rate = Exercise(
+    name="learning_rate",
+    title="Pick a learning rate for a narrow valley",
+    lesson="03",
+    checker=check_learning_rate,
+    hints=(
+        "Try a few values with descend(lr) and look at the losses: 0.001, 0.01, 0.1, 1.0. Which ones go down?",
+        "Along y the slope is 20 y, so one step multiplies y by (1 - 20 lr): above lr = 0.1 it grows. "
+        "Along x a step multiplies x by (1 - 2 lr): too small an lr and x hardly moves.",
+        "Any lr between about 0.055 and 0.09 works, e.g. 0.08.",
+    ),
+    reference=reference_learning_rate,
+)
+
+MOMENTUM_LR = 0.05
+MOMENTUM = 0.9
+MOMENTUM_STEPS = 8
+MOMENTUM_START = (0.5, 0.5)
+
+
+class ReferenceMomentumSGD(Optimizer):
+    """SGD with momentum: each parameter keeps a velocity, a running sum of its past gradients."""
+
+    def __init__(self, params, lr: float, momentum: float = 0.9):
+        super().__init__(params, lr)
+        self.momentum = momentum
+        self.velocities = [0.0 for _ in self.params]
+
+    def step(self) -> None:
+        for i, p in enumerate(self.params):
+            self.velocities[i] = self.momentum * self.velocities[i] + p.grad  # torch.optim.SGD's buffer
+            p.data -= self.lr * self.velocities[i]
+
+
+def _bowl(x: Value, y: Value) -> Value:
+    """A tilted bowl with its minimum at (1.6, -2.267): momentum takes a visibly different path than plain SGD."""
+    return (x - 1.0) ** 2 + 3.0 * (y + 2.0) ** 2 + x * y
+
+
+def _trajectory(make_optimizer: Callable[[list[Value]], object]) -> list[list[float]]:
+    """The parameters after each of MOMENTUM_STEPS steps on the bowl, with fresh parameters."""
+    params = [Value(v) for v in MOMENTUM_START]
+    optimizer = make_optimizer(params)
+    trajectory = []
+    for _ in range(MOMENTUM_STEPS):
+        loss = _bowl(*params)
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        optimizer.step()
+        trajectory.append([as_number(p.data, "a parameter after step()") for p in params])
+    return trajectory
+
+
+def _same(a: list[list[float]], b: list[list[float]]) -> bool:
+    return all(abs(u - v) <= 1e-9 + 1e-7 * abs(v) for row_a, row_b in zip(a, b) for u, v in zip(row_a, row_b))
+
+
+def check_sgd_momentum(answer: object) -> str:
+    """Eight steps of the student's optimizer on a bowl match SGD(lr=0.05, momentum=0.9) at every step."""
+    if not callable(answer):
+        raise Wrong(f"check() expects your optimizer class, got {type(answer).__name__}: {answer!r}")
+    ours = _trajectory(lambda params: answer(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
+    expected = _trajectory(lambda params: SGD(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
+    if _same(ours, expected):
+        return f"{MOMENTUM_STEPS} steps match SGD(lr={MOMENTUM_LR}, momentum={MOMENTUM}) to 1e-7."
+    start = [list(MOMENTUM_START)]
+    if _same(ours, start * MOMENTUM_STEPS):
+        raise Wrong("step() did not change the parameters: update p.data for every parameter in self.params")
+    if _same(ours, _trajectory(lambda params: SGD(params, lr=MOMENTUM_LR))):
+        raise Wrong(
+            "your steps match plain SGD without momentum: keep one velocity per parameter, "
+            "velocity = momentum * velocity + grad, and step by lr * velocity"
+        )
+    losses = [_bowl(*map(Value, MOMENTUM_START)).data] + [_bowl(*map(Value, row)).data for row in ours]
+    if losses[1] > losses[0]:
+        raise Wrong(
+            f"the first step raised the loss from {losses[0]:.4g} to {losses[1]:.4g}: step against the gradient "
+            "(p.data -= lr * velocity), not along it"
+        )
+    step = next(i for i, (u, v) in enumerate(zip(ours, expected)) if not _same([u], [v]))
+    got = ", ".join(f"{v:.6g}" for v in ours[step])
+    want = ", ".join(f"{v:.6g}" for v in expected[step])
+    advice = (
+        " The first step is right, so the velocity is not carried over correctly from one step to the next"
+        if step > 0
+        else " Already the first step is off: with a zero velocity it should be exactly a plain SGD step"
+    )
+    raise Wrong(
+        f"after step {step + 1} the parameters are [{got}] but SGD with momentum gives [{want}] "
+        f"(lr = {MOMENTUM_LR}, momentum = {MOMENTUM}).{advice}"
+    )
+
+
+sgd_momentum = Exercise(
+    name="sgd_momentum",
+    title="Write SGD with momentum",
+    lesson="03",
+    checker=check_sgd_momentum,
+    hints=(
+        "Momentum keeps, for each parameter, a velocity that remembers the past gradients; step() updates it, "
+        "then moves the parameter by it.",
+        "self.velocities[i] = self.momentum * self.velocities[i] + p.grad, then move p.data against it.",
+        "for i, p in enumerate(self.params): update self.velocities[i] as above, "
+        "then p.data -= self.lr * self.velocities[i]",
+    ),
+    reference=ReferenceMomentumSGD,
+)

@@ -6,7 +6,6 @@ number and cannot tell which one is flagged. One SelfAttention head can: every p
 put its attention weight on the flagged token, which the heatmap shows.
 """
 
-import argparse
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from ..losses import mse_loss
 from ..nn import MLP, Layer, Module
 from ..optim import Adam
 from ..viz.plots import plot_attention
+from . import whole_number
 
 __all__ = [
     "FlaggedSequences",
@@ -219,27 +219,12 @@ def _run(args) -> None:
     run_attention_demo(steps=args.steps, length=args.length, seed=args.seed, out=args.out, quiet=args.quiet)
 
 
-def _whole_number(minimum: int):
-    """An argparse type: a whole number >= `minimum`, or argparse's usage error naming what was received."""
-
-    def parse(text: str) -> int:
-        try:
-            number = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {number}")
-        return number
-
-    return parse
-
-
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "attention", help="self-attention finds the flagged number in a sequence; mean pooling cannot"
     )
-    parser.add_argument("--steps", type=_whole_number(1), default=400, help="training steps per model (default 400)")
-    parser.add_argument("--length", type=_whole_number(2), default=6, help="tokens per sequence, >= 2 (default 6)")
+    parser.add_argument("--steps", type=whole_number(1), default=400, help="training steps per model (default 400)")
+    parser.add_argument("--length", type=whole_number(2), default=6, help="tokens per sequence, >= 2 (default 6)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
     parser.add_argument("--out", default="attention_output", help="folder for the figures (default attention_output)")
     parser.add_argument("--quiet", action="store_true", help="print nothing")

@@ -14,10 +14,8 @@ The pre-trained model is saved as JSON (its state_dict and its standardisers) an
 each fine-tuning run, as you would when someone else pre-trained it.
 """
 
-import argparse
 import json
 import math
-import os
 import random
 import tempfile
 import time
@@ -26,11 +24,13 @@ from pathlib import Path
 
 from ..datasets.houses import DEFAULT_WEIGHTS, Dataset, make_houses
 from ..datasets.preprocessing import Standardizer, train_test_split
+from ..files import save_json
 from ..losses import mse_loss
 from ..nn import MLP, Layer
 from ..optim import Adam
 from ..train import Hyperparameters, fit, predict, r2_score, rmse
 from ..viz.plots import plot_loss_curves
+from . import whole_number
 
 __all__ = [
     "CITY_B_WEIGHTS",
@@ -97,17 +97,7 @@ def save_pretrained(
         "target": target.to_dict(),
         "state_dict": model.state_dict(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # write beside the target, then rename: a crash mid-write never leaves a half-written model
-    descriptor, temporary = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(bundle, file, indent=1)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return save_json(path, bundle)
 
 
 def load_pretrained(path: str | Path) -> tuple[MLP, Hyperparameters, Standardizer, Standardizer]:
@@ -323,21 +313,6 @@ def run_fine_tuning_demo(
     return result
 
 
-def _whole_number(minimum: int):
-    """An argparse type: a whole number >= `minimum`, or argparse's usage error naming what was received."""
-
-    def parse(text: str) -> int:
-        try:
-            number = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {number}")
-        return number
-
-    return parse
-
-
 def _run(args) -> None:
     run_fine_tuning_demo(
         n_small=args.small,
@@ -353,9 +328,9 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "fine-tune", help="pre-train on city A's house prices, fine-tune on 20 houses from city B"
     )
-    parser.add_argument("--small", type=_whole_number(2), default=20, help="city B houses to learn from (default 20)")
-    parser.add_argument("--pretrain-epochs", type=_whole_number(1), default=30, help="epochs on city A (default 30)")
-    parser.add_argument("--epochs", type=_whole_number(1), default=100, help="epochs on city B (default 100)")
+    parser.add_argument("--small", type=whole_number(2), default=20, help="city B houses to learn from (default 20)")
+    parser.add_argument("--pretrain-epochs", type=whole_number(1), default=30, help="epochs on city A (default 30)")
+    parser.add_argument("--epochs", type=whole_number(1), default=100, help="epochs on city B (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
     parser.add_argument("--out", default="fine_tuning_output", help="folder for the model and figure")
     parser.add_argument("--quiet", action="store_true", help="print nothing")

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..datasets.houses import WINDSOR_PATH, Dataset, load_csv, load_features, make_houses
 from ..datasets.preprocessing import Standardizer, linear_in_original_units, train_test_split
 from ..engine import Value, no_gc
+from ..files import save_json
 from ..losses import mse_loss
 from ..nn import MLP
 from ..optim import SGD, Adam
@@ -145,17 +146,7 @@ class HousePriceModel:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the model as JSON, atomically: a temporary file in the same folder, then a rename."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_json(), indent=1)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same folder, so the rename is atomic
-        try:
-            temporary.write_text(text, encoding="utf-8")
-            os.replace(temporary, path)  # a reader sees the old file or the new one, never half of one
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        return path
+        return save_json(path, self.to_json())
 
     def _network(self, name: str | None) -> MLP:
         name = self.main if name is None else name

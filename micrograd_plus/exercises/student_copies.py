@@ -20,9 +20,9 @@ Notebooks are read and written as plain JSON (nbformat 4), so this needs nothing
 
 import copy
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from ..files import save_json
 
 __all__ = ["BEGIN_SOLUTION", "END_SOLUTION", "strip_solutions", "student_notebook", "write_student_copies"]
 
@@ -114,19 +114,6 @@ def write_student_copies(source: Path, out: Path) -> list[tuple[Path, int]]:
     written = []
     for name, notebook, count in students:
         target = out / name
-        _write_json_atomically(notebook, target)
+        save_json(target, notebook)
         written.append((target, count))
     return written
-
-
-def _write_json_atomically(data: dict, target: Path) -> None:
-    """json.dump to a temporary file in the same folder, then rename: a reader never sees half a notebook."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=1, ensure_ascii=False)
-            file.write("\n")
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise

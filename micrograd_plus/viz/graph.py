@@ -7,12 +7,12 @@ one box per neuron (grouped by layer), or as the part near chosen Values (`aroun
 
 import html
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..engine import Value, topological_order
+from ..files import write_atomically
 from .render import INSTALL_HINT, RendererNotFoundError, render
 
 __all__ = ["Graph", "draw_graph", "draw_dot", "DEFAULT_MAX_NODES", "format_number"]
@@ -61,7 +61,7 @@ class Graph:
             content = self.pipe(extension[1:])
         else:
             raise ValueError(f"save() writes .svg, .png or .dot files, got {str(path)!r}; change the extension")
-        _write_atomically(path, content)
+        write_atomically(path, content)
         return path
 
     def text_tree(self) -> str:
@@ -532,16 +532,3 @@ def text_tree(roots: list[Value], labels: Mapping[Value, str], max_lines: int = 
 
 def _short(node: Value, labels: Mapping[Value, str], index: Mapping[Value, int]) -> str:
     return labels.get(node, node.label) or f"v{index[node]}"
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    # Write beside the target, then rename: a crash never leaves a half-written file behind.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine import Value, _to_float
+from ..files import write_atomically
 from .graph import (
     Graph,
     _as_roots,
     _Style,
     _topological_order_of,
-    _write_atomically,
     parameter_names,
     values_source,
 )
@@ -288,7 +288,7 @@ class StepThrough:
     def save_html(self, path: str | os.PathLike) -> Path:
         """Write one self-contained HTML page (no network needed) with prev/next buttons and the arrow keys."""
         path = Path(path)
-        _write_atomically(path, self.html().encode("utf-8"))
+        write_atomically(path, self.html())
         return path
 
     def _repr_html_(self) -> str:

@@ -156,3 +156,15 @@ def test_real_unit_weights_give_the_same_predictions_as_the_standardised_model()
     )
     direct = [sum(w * x for w, x in zip(weights, row)) + bias for row in X]
     assert direct == pytest.approx(by_scaling, rel=1e-10)
+
+
+def test_standardise_puts_a_dataset_on_the_training_scales():
+    from micrograd_plus.datasets import make_houses, standardise
+
+    train, test = train_test_split(make_houses(n=60, seed=3), test_fraction=0.25, seed=0)
+    features, target = Standardizer().fit(train.X), Standardizer().fit_target(train.y)
+    scaled = standardise(test, features, target)
+    assert scaled.X == features.transform(test.X)
+    assert scaled.y == target.transform_target(test.y)
+    assert scaled.feature_names == test.feature_names
+    assert target.inverse_transform_target(scaled.y) == pytest.approx(test.y, rel=1e-12)

@@ -1,7 +1,7 @@
 """Data sets: the bundled Windsor house sales, synthetic houses with known weights, toy sets."""
 
 from .houses import Dataset, load_csv, load_features, load_windsor, make_houses
-from .preprocessing import Standardizer, batches, linear_in_original_units, train_test_split
+from .preprocessing import Standardizer, batches, linear_in_original_units, standardise, train_test_split
 from .toy import make_moons
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "load_features",
     "make_houses",
     "Standardizer",
+    "standardise",
     "train_test_split",
     "batches",
     "linear_in_original_units",

@@ -98,6 +98,16 @@ class Standardizer:
                 raise ValueError(f"this Standardizer was fitted on {len(self.mean)} columns, got a row of {len(row)}")
 
 
+def standardise(dataset: Dataset, features: Standardizer, target: Standardizer) -> Dataset:
+    """`dataset` with its features and target put on the scales of fitted standardisers (fit them on train only)."""
+    return Dataset(
+        features.transform(dataset.X),
+        target.transform_target(dataset.y),
+        dataset.feature_names,
+        f"{dataset.target_name} (standardised)",
+    )
+
+
 def train_test_split(dataset: Dataset, test_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset]:
     """Shuffle the rows with random.Random(seed) and hold out round(n * test_fraction) of them for testing.
 

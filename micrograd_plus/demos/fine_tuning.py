@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..datasets.houses import DEFAULT_WEIGHTS, Dataset, make_houses
-from ..datasets.preprocessing import Standardizer, train_test_split
+from ..datasets.houses import DEFAULT_WEIGHTS, make_houses
+from ..datasets.preprocessing import Standardizer, standardise, train_test_split
 from ..files import save_json
 from ..losses import mse_loss
 from ..nn import MLP, Layer
@@ -165,10 +165,6 @@ class FineTuningResult:
         return "\n".join(lines)
 
 
-def _standardised(data: Dataset, features: Standardizer, target: Standardizer) -> Dataset:
-    return Dataset(features.transform(data.X), target.transform_target(data.y), data.feature_names, data.target_name)
-
-
 def _dollar_rmse_curve(test_losses: list[float], target: Standardizer) -> list[float]:
     """Test MSE on standardised prices, per epoch, as RMSE in dollars: sqrt(mse) * the price scale."""
     return [math.sqrt(loss) * target.scale[0] for loss in test_losses]
@@ -221,7 +217,7 @@ def run_fine_tuning_demo(
         model,
         mse_loss,
         Adam(model.parameters(), lr=pretrain.lr),
-        _standardised(a_train, features, target),
+        standardise(a_train, features, target),
         epochs=pretrain.epochs,
         batch_size=pretrain.batch_size,
         seed=seed,
@@ -243,7 +239,7 @@ def run_fine_tuning_demo(
     b_small = city_b.subset(range(n_small))
     b_test = city_b.subset(range(n_small, n_small + n_test))
     _, _, features, target = loaded[0]  # the pre-trained model's own standardisers, for every approach
-    b_small_std, b_test_std = _standardised(b_small, features, target), _standardised(b_test, features, target)
+    b_small_std, b_test_std = standardise(b_small, features, target), standardise(b_test, features, target)
     changed = [f"{name} ${DEFAULT_WEIGHTS[name]:g} -> ${CITY_B_WEIGHTS[name]:g}" for name in CITY_B_WEIGHTS]
     say(f"city B prices per unit: {', '.join(changed)}")
     say(f"fine-tuning on {n_small} city B houses, testing on {n_test}; {epochs} epochs, batch size 8")

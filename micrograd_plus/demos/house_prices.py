@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..datasets.houses import WINDSOR_PATH, Dataset, load_csv, load_features, make_houses
-from ..datasets.preprocessing import Standardizer, linear_in_original_units, train_test_split
+from ..datasets.preprocessing import Standardizer, linear_in_original_units, standardise, train_test_split
 from ..engine import Value, no_gc
 from ..files import save_json
 from ..losses import mse_loss
@@ -288,8 +288,7 @@ def _train(
 ) -> HousePriceModel:
     features = Standardizer().fit(train.X)
     target = Standardizer().fit_target(train.y)
-    train_std = Dataset(features.transform(train.X), target.transform_target(train.y), train.feature_names, "z")
-    test_std = Dataset(features.transform(test.X), target.transform_target(test.y), test.feature_names, "z")
+    train_std, test_std = standardise(train, features, target), standardise(test, features, target)
     architectures = {"linear": []}
     if hyperparameters.hidden:
         architectures["mlp"] = hyperparameters.hidden

@@ -12,11 +12,9 @@ import gc
 import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
-from operator import attrgetter, mul
+from operator import mul
 
 __all__ = ["Value", "as_value", "linear", "logsumexp", "softmax", "no_gc"]
-
-_data = attrgetter("data")  # _data(v) is v.data, as a fast C function for map()
 
 # The largest x for which math.exp(x) is a finite float64: ln(1.7976931348623157e308).
 _EXP_LIMIT = 709.782712893384
@@ -129,7 +127,9 @@ class Value:
 
     def relu(self):  # d relu(a)/da = 1 if a > 0 else 0
         a = self.data
-        return Value(a if a > 0.0 else 0.0, (self,), (1.0 if a > 0.0 else 0.0,), "relu")
+        if a > 0.0:  # (1.0,) and (0.0,) are constants of the code: no new tuple for each node
+            return Value(a, (self,), (1.0,), "relu")
+        return Value(0.0, (self,), (0.0,), "relu")
 
     def abs(self):  # d|a|/da = sign(a), taken as 0 at a == 0 like PyTorch
         a = self.data
@@ -199,7 +199,14 @@ class Value:
                     frozen.append(node)
             self.grad += gradient
             for node in reversed(order):  # chain rule: local derivative times upstream gradient
+                if not node._children:
+                    continue  # a leaf: nothing lies below it
                 upstream = node.grad
+                if upstream == 0.0 and math.isfinite(sum(node._local_grads)):
+                    # 0 * (a finite local derivative) adds nothing: skip the children, e.g. all that lies
+                    # behind a dead ReLU. (A sum is finite only if every term is; an inf or nan local
+                    # derivative still gets multiplied, giving nan as in PyTorch.)
+                    continue
                 for child, local in zip(node._children, node._local_grads, strict=True):
                     child.grad += local * upstream
             for leaf in frozen:
@@ -220,8 +227,14 @@ def topological_order(root: Value) -> list[Value]:
         for child in children:
             if child not in visited:
                 visited.add(child)
-                stack.append((child, iter(child._children)))
-                break
+                if not child._children or visited.issuperset(child._children):
+                    # a leaf, or a node whose children were all seen before: they are placed already
+                    # (the only nodes seen but not placed are on the stack: its ancestors, never its
+                    # children), so place it now instead of walking down into it
+                    order.append(child)
+                else:
+                    stack.append((child, iter(child._children)))
+                    break
         else:  # all children are placed: now the node can be
             stack.pop()
             order.append(node)
@@ -232,7 +245,7 @@ def as_value(x: object) -> Value:
     """`x` itself if it is a Value, else a new leaf Value holding the number `x`."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, Real):
+    if isinstance(x, (float, int)) or isinstance(x, Real):  # float and int first: the Real check is slow
         return Value(float(x))
     raise TypeError(f"cannot combine a Value with {type(x).__name__}: {x!r}; use a real number or a Value")
 
@@ -246,13 +259,13 @@ def linear(weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Va
     """
     if len(weights) != len(inputs):
         raise ValueError(f"w·x+b needs one input per weight: {len(weights)} weights, got {len(inputs)} inputs")
-    w_data = list(map(_data, weights))
+    w_data = [w.data for w in weights]
     try:  # the fast path: every input is already a Value
-        x_data = list(map(_data, inputs))
+        x_data = [x.data for x in inputs]
         out = sum(map(mul, w_data, x_data), bias.data)
     except (AttributeError, TypeError):  # plain numbers among the inputs: make them leaf Values
         inputs = [as_value(x) for x in inputs]
-        x_data = list(map(_data, inputs))
+        x_data = [x.data for x in inputs]
         out = sum(map(mul, w_data, x_data), bias.data)
     return Value(out, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b")
 
@@ -288,7 +301,11 @@ class no_gc:
 
     Our graphs contain no reference cycles, so reference counting frees them and the cyclic
     collector has nothing to find; without this pause it re-scans every live node many times
-    while a big graph is built or walked. Nested use is fine: only the outermost block restores.
+    while a big graph is built or walked. backward() pauses it by itself. Building the graph
+    happens in the caller's code, so the library leaves the collector alone there; our own
+    training loops (fit(), the demos) run each whole step inside `with no_gc():`, and so can
+    yours: `python -m benchmarks` measures what it saves. Nested use is fine: only the
+    outermost block restores.
     """
 
     __slots__ = ("_was_enabled",)

@@ -6,7 +6,8 @@ import random
 import pytest
 import torch
 
-from micrograd_plus import Value, gradcheck, linear, logsumexp, softmax
+from micrograd_plus import MLP, Value, gradcheck, linear, logsumexp, softmax
+from micrograd_plus.datasets import make_moons
 from micrograd_plus.engine import topological_order
 
 # float64 results may differ from PyTorch's only in the last few bits
@@ -372,3 +373,86 @@ def test_softmax_and_logsumexp_reject_empty_input():
         softmax([])
     with pytest.raises(ValueError, match="logsumexp"):
         logsumexp([])
+
+
+# ---- the speed-ups in engine.py change no result ----------------------------------------------
+# backward() skips the children of a node whose gradient is 0 (when that changes nothing), and
+# topological_order() places a node at once when its children are all placed. Both are checked here
+# against the textbook versions, bit for bit.
+
+
+def textbook_topological_order(root: Value) -> list[Value]:
+    """Iterative depth-first search that goes down into every child: the order before the speed-up."""
+    order, visited, stack = [], {root}, [(root, iter(root._children))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child not in visited:
+                visited.add(child)
+                stack.append((child, iter(child._children)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def textbook_backward(root: Value) -> None:
+    """The chain rule over every edge, skipping nothing (for graphs without frozen leaves)."""
+    order = textbook_topological_order(root)
+    for node in order:
+        if node._children:
+            node.grad = 0.0
+    root.grad += 1.0
+    for node in reversed(order):
+        for child, local in zip(node._children, node._local_grads, strict=True):
+            child.grad += local * node.grad
+
+
+def moons_loss(seed: int) -> tuple[Value, list[Value]]:
+    """W1's loss on 20 points: many dead ReLUs and zero margins, so many zero gradients."""
+    points, labels = make_moons(20)
+    model = MLP(2, [8, 8, 1], seed=seed)
+    scores = [model([Value(x) for x in point]) for point in points]
+    margins = [(1 + -label * score).relu() for label, score in zip(labels, scores)]
+    return sum(margins) * (1.0 / len(margins)) + 1e-4 * sum(p * p for p in model.parameters()), model.parameters()
+
+
+def random_graph(rng: random.Random) -> Value:
+    """A random DAG of shared nodes and repeated children."""
+    nodes = [Value(rng.uniform(-2, 2)) for _ in range(4)]
+    for _ in range(40):
+        a, b = rng.choice(nodes), rng.choice(nodes[-6:])
+        nodes.append(rng.choice([a + b, a * b, (a * b).relu(), a.tanh(), a * a]))
+    return sum(nodes[-8:])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_topological_order_is_the_textbook_depth_first_order(seed):
+    loss, _ = moons_loss(seed)
+    assert topological_order(loss) == textbook_topological_order(loss)
+    graph = random_graph(random.Random(seed))
+    assert topological_order(graph) == textbook_topological_order(graph)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_backward_gives_the_textbook_gradients_bit_for_bit(seed):
+    loss, params = moons_loss(seed)
+    loss.backward()
+    ours = [p.grad for p in params]
+    skipped = [node for node in topological_order(loss) if node._children and node.grad == 0.0]
+    assert len(skipped) > 20  # dead ReLUs and zero margins: the skip really happens here
+    for p in params:
+        p.grad = 0.0
+    textbook_backward(loss)
+    assert ours == [p.grad for p in params]
+
+
+def test_zero_gradient_times_an_infinite_local_derivative_is_still_nan_like_pytorch():
+    a, b = Value(2.0), Value(math.inf)
+    (a * b * 0.0).backward()  # a*b has gradient 0, but its local derivative for a is inf: 0 * inf = nan
+    ta = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(math.inf, dtype=torch.float64, requires_grad=True)
+    (ta * tb * 0.0).backward()
+    assert math.isnan(a.grad) and math.isnan(ta.grad.item())
+    assert b.grad == tb.grad.item() == 0.0

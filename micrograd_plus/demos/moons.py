@@ -1,7 +1,7 @@
 """The moons demo: micrograd's classic, an MLP learning to separate two half-moons."""
 
 from ..datasets import make_moons
-from ..engine import Value
+from ..engine import Value, no_gc
 from ..losses import hinge_loss
 from ..nn import MLP
 from ..optim import SGD
@@ -15,12 +15,13 @@ def train_moons(steps: int = 100, hidden: int = 16, seed: int = 1337, quiet: boo
     optimizer = SGD(params, lr=1.0)
     losses = []
     for step in range(steps):
-        scores = [model([Value(x) for x in point]) for point in points]
-        loss = hinge_loss(scores, labels) + 1e-4 * sum(p * p for p in params)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.lr = 1.0 - 0.9 * step / steps  # learning-rate decay, as in micrograd's demo
-        optimizer.step()
+        with no_gc():  # the step's graph has no reference cycles: spare the garbage collector (engine.no_gc)
+            scores = [model([Value(x) for x in point]) for point in points]
+            loss = hinge_loss(scores, labels) + 1e-4 * sum(p * p for p in params)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.lr = 1.0 - 0.9 * step / steps  # learning-rate decay, as in micrograd's demo
+            optimizer.step()
         accuracy = sum((s.data > 0) == (y > 0) for s, y in zip(scores, labels)) / len(labels)
         losses.append(loss.data)
         if not quiet and (step % 10 == 0 or step == steps - 1):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from numbers import Real
 
 from .engine import Value, as_value, linear, softmax
-from .nn import Layer, Module, _as_rng, _check_count
+from .nn import Layer, Module, as_rng, check_count
 
 __all__ = ["scaled_dot_product_attention", "SelfAttention"]
 
@@ -98,10 +98,10 @@ class SelfAttention(Module):
     """
 
     def __init__(self, dim: int, head_dim: int | None = None, causal: bool = False, seed: int | random.Random = 0):
-        self.dim = _check_count("dim", dim)
-        self.head_dim = _check_count("head_dim", dim if head_dim is None else head_dim)
+        self.dim = check_count("dim", dim)
+        self.head_dim = check_count("head_dim", dim if head_dim is None else head_dim)
         self.causal = bool(causal)
-        rng = _as_rng(seed)
+        rng = as_rng(seed)
         self.query = Layer(self.dim, self.head_dim, activation="linear", seed=rng)
         self.key = Layer(self.dim, self.head_dim, activation="linear", seed=rng)
         self.value = Layer(self.dim, self.head_dim, activation="linear", seed=rng)

@@ -20,7 +20,7 @@ __all__ = ["Value", "as_value", "linear", "logsumexp", "softmax", "no_gc"]
 _EXP_LIMIT = 709.782712893384
 
 
-def _to_float(data: object) -> float:
+def to_float(data: object) -> float:
     """Return `data` as a float, or raise TypeError naming what was received."""
     if isinstance(data, Real):  # int, float, bool, Fraction, numpy floats and ints
         return float(data)
@@ -42,7 +42,7 @@ class Value:
         _op: str = "",
         label: str = "",
     ):
-        self.data = data if type(data) is float else _to_float(data)
+        self.data = data if type(data) is float else to_float(data)
         self.grad = 0.0
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
@@ -188,7 +188,7 @@ class Value:
         `(x*x)*2` at x=3, not micrograd's 36). Frozen leaves (`requires_grad = False`) keep
         grad 0.0. The graph is sorted without recursion, so a chain of a million nodes works.
         """
-        gradient = _to_float(gradient)
+        gradient = to_float(gradient)
         with no_gc():
             order = topological_order(self)
             frozen = []

@@ -118,7 +118,8 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
-def _as_rng(seed: int | random.Random) -> random.Random:
+def as_rng(seed: int | random.Random) -> random.Random:
+    """A module's `seed` argument as a random.Random: an int seeds a new one, a Random is shared as it is."""
     if isinstance(seed, random.Random):
         return seed
     if isinstance(seed, int) and not isinstance(seed, bool):
@@ -126,7 +127,8 @@ def _as_rng(seed: int | random.Random) -> random.Random:
     raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__}: {seed!r}")
 
 
-def _check_count(name: str, count: object) -> int:
+def check_count(name: str, count: object) -> int:
+    """`count` if it is a whole number >= 1 (a size such as nin), else a ValueError naming `name`."""
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError(f"{name} must be a positive whole number, got {count!r}")
     return count
@@ -140,9 +142,9 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0):
-        self.nin = _check_count("nin", nin)
+        self.nin = check_count("nin", nin)
         self.activation = _check_activation(activation)
-        rng = _as_rng(seed)
+        rng = as_rng(seed)
         bound = 1.0 / nin**0.5
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(rng.uniform(-bound, bound))
@@ -162,9 +164,9 @@ class Layer(Module):
     """`nout` neurons that all read the same `nin` inputs."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0):
-        self.nin = _check_count("nin", nin)
-        self.nout = _check_count("nout", nout)
-        rng = _as_rng(seed)
+        self.nin = check_count("nin", nin)
+        self.nout = check_count("nout", nout)
+        rng = as_rng(seed)
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
 
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
@@ -188,10 +190,10 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | random.Random = 0):
         if not isinstance(nouts, Sequence) or isinstance(nouts, str) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
-        self.nin = _check_count("nin", nin)
-        sizes = [nin] + [_check_count("each layer size", n) for n in nouts]
+        self.nin = check_count("nin", nin)
+        sizes = [nin] + [check_count("each layer size", n) for n in nouts]
         self.activation = _check_activation(activation)
-        rng = _as_rng(seed)
+        rng = as_rng(seed)
         last = len(nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], "linear" if i == last else self.activation, rng) for i in range(len(nouts))

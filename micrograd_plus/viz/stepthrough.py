@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..engine import Value, _to_float
+from ..engine import Value, to_float
 from ..files import write_atomically
 from .graph import (
     Graph,
@@ -91,7 +91,7 @@ def backward_steps(root: Value, gradient: float = 1.0, names: object = None, app
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps() takes the output Value, got {type(root).__name__}")
-    gradient = _to_float(gradient)
+    gradient = to_float(gradient)
     order = _topological_order_of([root])
     names_of = _step_names(order, root, parameter_names(names))
     out = names_of[root]

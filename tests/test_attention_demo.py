@@ -32,8 +32,9 @@ def test_attention_learns_to_look_at_the_flagged_token(short_run):
 
 def test_attention_demo_saves_the_heatmap(short_run):
     result, out = short_run
-    assert result.figures == [out / "attention.png"]
-    assert (out / "attention.png").read_bytes().startswith(b"\x89PNG")
+    assert result.figures == [out / "attention.png", out / "training_loss.png"]
+    for figure in result.figures:
+        assert figure.read_bytes().startswith(b"\x89PNG")
 
 
 def test_attention_demo_is_deterministic_for_a_seed():

@@ -114,3 +114,13 @@ def test_plots_refuse_data_they_cannot_draw(call, message):
 )
 def test_format_amount(value, unit, text):
     assert format_amount(value, unit) == text
+
+
+def test_loss_curves_take_an_x_label_and_write_plain_numbers_on_a_log_axis(tmp_path):
+    figure = plot_loss_curves(
+        {"a": [40000.0, 20000.0, 9000.0]}, logy=True, xlabel="training step", path=tmp_path / "c.png"
+    )
+    axes = figure.axes[0]
+    assert axes.get_xlabel() == "training step"
+    assert axes.yaxis.get_major_formatter()(10000.0, 0) == "10,000"
+    assert axes.yaxis.get_minor_formatter()(20000.0, 0) == "20,000"  # within one decade: minor ticks labelled

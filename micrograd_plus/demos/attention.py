@@ -15,7 +15,7 @@ from ..engine import Value, no_gc
 from ..losses import mse_loss
 from ..nn import MLP, Layer, Module
 from ..optim import Adam
-from ..viz.plots import plot_attention
+from ..viz.plots import plot_attention, plot_loss_curves
 from . import whole_number
 
 __all__ = [
@@ -210,8 +210,17 @@ def run_attention_demo(
             title=f"Where each position looks (target {test.targets[0]:+.2f})",
             path=heatmap,
         )
-        result.figures = [heatmap]
-        say(f"saved {heatmap}")
+        curves = folder / "training_loss.png"
+        plot_loss_curves(
+            result.train_losses,
+            title="Training loss: attending vs averaging",
+            ylabel="mean squared error",
+            logy=True,
+            xlabel="training step",
+            path=curves,
+        )
+        result.figures = [heatmap, curves]
+        say(f"saved {heatmap} and {curves}")
     return result
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ..engine import no_gc
 
@@ -83,8 +83,9 @@ def plot_loss_curves(
     ylabel: str = "loss",
     logy: bool = False,
     path: str | os.PathLike | None = None,
+    xlabel: str = "epoch (one pass over the training data)",
 ) -> Figure:
-    """One line per named curve against the epoch; names with "test" or "val" are dashed.
+    """One line per named curve against the epoch (or step); names with "test" or "val" are dashed.
 
     Curves that share a name apart from train/test (e.g. "linear: train" and "linear: test") share a colour.
     """
@@ -104,13 +105,21 @@ def plot_loss_curves(
         axes.plot(epochs, values, label=name, color=colour, linestyle="--" if is_held_out else "-", linewidth=1.8)
     if logy:
         axes.set_yscale("log")
+        # plain numbers (40,000 rather than 4 x 10^4); label the minor ticks only within one decade
+        axes.yaxis.set_major_formatter(FuncFormatter(_plain_number))
+        low, high = axes.get_ylim()
+        axes.yaxis.set_minor_formatter(FuncFormatter(_plain_number) if high / low < 10 else NullFormatter())
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel("epoch (one pass over the training data)")
+    axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(title)
     axes.grid(alpha=0.3, which="both" if logy else "major")
     axes.legend(frameon=False)
     return _finish(figure, path)
+
+
+def _plain_number(value: float, _position: int) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def plot_predicted_vs_actual(

@@ -28,6 +28,8 @@ def test_attention_learns_to_look_at_the_flagged_token(short_run):
     assert result.flagged_attention > 2.5 / result.length  # chance is 1 / length
     for row in result.example_weights:
         assert sum(row) == pytest.approx(1.0, rel=1e-12)
+    flagged = [flag for _, flag in result.example_sequence].index(1.0)
+    assert all(max(row) == row[flagged] for row in result.example_weights)  # every query looks at the flag
 
 
 def test_attention_demo_saves_the_heatmap(short_run):

@@ -99,6 +99,7 @@ class AttentionDemoResult:
     attention_model: AttentionRegressor
     baseline_model: MeanPoolRegressor
     train_losses: dict[str, list[float]] = field(default_factory=dict)
+    example_sequence: list[list[float]] = field(default_factory=list)  # the test sequence the weights are for
     example_weights: list[list[float]] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
 
@@ -197,6 +198,7 @@ def run_attention_demo(
 
     example = test.sequences[0]
     attention_model(example)
+    result.example_sequence = [list(token) for token in example]
     result.example_weights = attention_model.attention.last_weights
     if out is not None:
         folder = Path(out)

@@ -6,7 +6,7 @@ import random
 import pytest
 import torch
 
-from micrograd_plus import MLP, Value, gradcheck, linear, logsumexp, softmax
+from micrograd_plus import MLP, Value, gradcheck, linear, logsumexp, no_gc, softmax
 from micrograd_plus.datasets import make_moons
 from micrograd_plus.engine import topological_order
 
@@ -234,8 +234,9 @@ def test_backward_with_a_custom_seed():
 def test_backward_on_a_million_node_chain_needs_no_recursion():
     x = Value(1.0)
     y = x
-    for _ in range(500_000):  # two nodes per step: a million nodes
-        y = y * 1.000001 + 0.000001
+    with no_gc():  # the chain has no cycles: building it needs no garbage collector (and is 3x faster)
+        for _ in range(500_000):  # two nodes per step: a million nodes
+            y = y * 1.000001 + 0.000001
     y.backward()
     # y = (x + 1) * 1.000001**n - 1, so dy/dx = 1.000001**n
     assert x.grad == pytest.approx(1.000001**500_000, rel=1e-9)

@@ -28,6 +28,7 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check micrograd_plus tests benchmarks
+	$(BIN)/ruff format --check micrograd_plus tests benchmarks
 	$(BIN)/python -m pytest -n 2
 
 bench: $(VENV)/.installed-bench

@@ -44,6 +44,8 @@ class Value:
     ):
         self.data = data if type(data) is float else to_float(data)
         self.grad = 0.0
+        if type(_children) is not tuple:  # Value(2.0, "a") would make "a" the children, not the label
+            raise TypeError(f"pass the label by name, e.g. Value(2.0, label='a'); got {_children!r} as the children")
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
         self.label = label
@@ -157,6 +159,12 @@ class Value:
     def __neg__(self):  # -a = a * -1 (exact: negation only flips the sign bit)
         return self * -1.0
 
+    def __pos__(self):  # +a is a itself
+        return self
+
+    def __abs__(self):  # abs(a) is a.abs()
+        return self.abs()
+
     def __sub__(self, other):  # a - b = a + (-b) (exact, by IEEE 754)
         return self + (-as_value(other))
 
@@ -263,8 +271,9 @@ def linear(weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Va
     try:  # the fast path: every input is already a Value
         x_data = [x.data for x in inputs]
         out = sum(map(mul, w_data, x_data), bias.data)
-    except (AttributeError, TypeError):  # plain numbers among the inputs: make them leaf Values
+    except (AttributeError, TypeError):  # plain numbers among the inputs (or the bias): make them leaf Values
         inputs = [as_value(x) for x in inputs]
+        bias = as_value(bias)
         x_data = [x.data for x in inputs]
         out = sum(map(mul, w_data, x_data), bias.data)
     return Value(out, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b")

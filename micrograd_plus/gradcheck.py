@@ -9,7 +9,7 @@ from numbers import Real
 
 from .engine import Value
 
-__all__ = ["gradcheck", "numerical_grad", "GradcheckError"]
+__all__ = ["gradcheck", "numerical_grad", "analytical_grad", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
@@ -42,6 +42,8 @@ def _evaluate(f: Callable[..., Value], numbers: list[float]) -> tuple[Value, lis
 
 def numerical_grad(f: Callable[..., Value], inputs, eps: float = 1e-6) -> list[float]:
     """d f / d input_i for each input, by central differences: (f(x+eps) - f(x-eps)) / (2 eps)."""
+    if isinstance(eps, bool) or not isinstance(eps, Real) or not eps > 0.0:
+        raise ValueError(f"eps must be a small positive number such as 1e-6, got {eps!r}")
     numbers = _input_numbers(inputs)
     grads = []
     for i in range(len(numbers)):
@@ -70,7 +72,7 @@ def gradcheck(f: Callable[..., Value], inputs, eps: float = 1e-6, atol: float = 
         allowed = atol + rtol * abs(n)
         if not abs(a - n) <= allowed:  # `not <=` also catches NaN
             raise GradcheckError(
-                f"gradient mismatch for input {index}: backward() gives {a!r} but finite differences give "
-                f"{n!r} (difference {abs(a - n):.3g} > allowed {allowed:.3g} = atol + rtol * |numerical|)"
+                f"gradient mismatch for input {index}: backward() gives {a:.6g} but finite differences give "
+                f"{n:.6g} (difference {abs(a - n):.3g} > allowed {allowed:.3g} = atol + rtol * |numerical|)"
             )
     return True

@@ -5,13 +5,17 @@ returns their mean (PyTorch's default reduction="mean").
 """
 
 from collections.abc import Sequence
+from numbers import Real
 
 from .engine import Value, as_value, logsumexp
 
 __all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
 
+Numbers = Value | float | Sequence[Value | float]  # one prediction (or target), or a list of them
 
-def _pairs(predictions, targets, name: str) -> list[tuple[Value, Value | float]]:
+
+def _pairs(predictions: Numbers, targets: Numbers, name: str) -> list[tuple[Value, Value | float]]:
+    """(prediction, target) pairs, after checking the two match; a Value target keeps its gradient."""
     if not isinstance(predictions, Sequence):
         predictions, targets = [predictions], [targets]
     elif not isinstance(targets, Sequence):
@@ -20,7 +24,14 @@ def _pairs(predictions, targets, name: str) -> list[tuple[Value, Value | float]]
         raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets; they must match")
     if not predictions:
         raise ValueError(f"{name}: got no predictions; the mean of nothing is undefined")
-    return [(as_value(p), t) for p, t in zip(predictions, targets)]
+    for index, t in enumerate(targets):
+        if isinstance(t, bool) or not isinstance(t, (Value, Real)):
+            raise TypeError(f"{name}: target {index} must be a number, got {type(t).__name__}: {t!r}")
+    return [(as_value(p), t if isinstance(t, Value) else float(t)) for p, t in zip(predictions, targets)]
+
+
+def _number(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else x
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -30,45 +41,48 @@ def _mean(terms: list[Value]) -> Value:
     return total * (1.0 / len(terms))
 
 
-def mse_loss(predictions, targets) -> Value:
+def mse_loss(predictions: Numbers, targets: Numbers) -> Value:
     """Mean squared error: mean((prediction - target)**2)."""
     return _mean([(p - t) ** 2 for p, t in _pairs(predictions, targets, "mse_loss")])
 
 
-def l1_loss(predictions, targets) -> Value:
+def l1_loss(predictions: Numbers, targets: Numbers) -> Value:
     """Mean absolute error: mean(|prediction - target|)."""
     return _mean([(p - t).abs() for p, t in _pairs(predictions, targets, "l1_loss")])
 
 
-def hinge_loss(scores, labels) -> Value:
+def hinge_loss(scores: Numbers, labels: Numbers) -> Value:
     """Mean hinge loss for labels ±1: mean(relu(1 - label * score)), micrograd's SVM loss."""
     pairs = _pairs(scores, labels, "hinge_loss")
     for _, label in pairs:
-        if label not in (1, -1):
+        if _number(label) not in (1.0, -1.0):
             raise ValueError(f"hinge_loss: labels must be +1 or -1, got {label!r}")
     return _mean([(1.0 - label * s).relu() for s, label in pairs])
 
 
-def binary_cross_entropy_with_logits(logits, targets) -> Value:
+def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value:
     """Mean of softplus(x) - x*y for logit x and target y in [0, 1] (stable for any x).
 
     This is -[y ln sigmoid(x) + (1-y) ln(1 - sigmoid(x))]; its gradient is sigmoid(x) - y.
     """
     pairs = _pairs(logits, targets, "binary_cross_entropy_with_logits")
     for _, y in pairs:
-        y = y.data if isinstance(y, Value) else y
-        if not 0.0 <= y <= 1.0:
+        if not 0.0 <= _number(y) <= 1.0:
             raise ValueError(f"binary_cross_entropy_with_logits: targets must be in [0, 1], got {y!r}")
     return _mean([x.softplus() - x * y for x, y in pairs])
 
 
-def cross_entropy(logits, target) -> Value:
+def cross_entropy(
+    logits: Sequence[Value | float] | Sequence[Sequence[Value | float]], target: int | Sequence[int]
+) -> Value:
     """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], for one sample or a batch.
 
     One sample: `logits` is a list of Values, `target` a class index. A batch: `logits` is a list
     of such lists and `target` a list of indices; the result is the mean over the batch.
     """
-    if logits and isinstance(logits[0], Sequence):
+    if not logits:
+        raise ValueError("cross_entropy: got no logits; pass one score per class")
+    if isinstance(logits[0], Sequence):
         if not isinstance(target, Sequence) or len(target) != len(logits):
             raise ValueError("cross_entropy: a batch of logits needs a list of target indices of the same length")
         return _mean([cross_entropy(row, t) for row, t in zip(logits, target)])

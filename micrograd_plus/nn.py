@@ -4,13 +4,14 @@ Parameters are found by walking each module's attributes in the order they were 
 (`vars(self)`), so a module is just a class that stores Values, Modules, or lists of them.
 """
 
+import math
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from numbers import Real
 
 from .engine import Value, linear
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "as_rng", "check_count", "check_inputs"]
 
 # activation name -> the Value method that applies it (None: leave w·x+b as it is)
 _ACTIVATE = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
@@ -87,10 +88,15 @@ class Module:
         for name, number in state_dict.items():
             if name not in params:
                 continue
-            if not isinstance(number, Real):
+            if isinstance(number, bool) or not isinstance(number, Real):
                 raise TypeError(
                     f"Error(s) in loading state_dict for {type(self).__name__}: "
                     f"value for {name!r} must be a number, got {type(number).__name__}: {number!r}"
+                )
+            if not math.isfinite(number):
+                raise ValueError(
+                    f"Error(s) in loading state_dict for {type(self).__name__}: "
+                    f"value for {name!r} is {number!r}; a saved model holds finite numbers only"
                 )
             updates[name] = float(number)
         for name, number in updates.items():
@@ -134,6 +140,19 @@ def check_count(name: str, count: object) -> int:
     return count
 
 
+def check_inputs(module: Module, x: object) -> None:
+    """Raise a clear error unless `x` is a list of exactly `module.nin` inputs."""
+    try:
+        count = len(x)
+    except TypeError:
+        raise TypeError(
+            f"this {type(module).__name__} expects a list of {module.nin} inputs, got {type(x).__name__}: {x!r}; "
+            "wrap a single number in a list: model([x])"
+        ) from None
+    if count != module.nin:
+        raise ValueError(f"this {type(module).__name__} expects {module.nin} inputs, got {count}")
+
+
 class Neuron(Module):
     """activation(w·x + b): one weight per input and a bias.
 
@@ -150,8 +169,7 @@ class Neuron(Module):
         self.b = Value(rng.uniform(-bound, bound))
 
     def forward(self, x: Sequence[Value | float]) -> Value:
-        if len(x) != self.nin:
-            raise ValueError(f"this Neuron expects {self.nin} inputs, got {len(x)}")
+        check_inputs(self, x)
         out = linear(self.w, x, self.b)
         activate = _ACTIVATE[self.activation]
         return activate(out) if activate else out
@@ -170,8 +188,7 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
 
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"this Layer expects {self.nin} inputs, got {len(x)}")
+        check_inputs(self, x)
         x = [v if isinstance(v, Value) else Value(v) for v in x]  # one leaf per input, shared by all neurons
         # neuron.forward(x) is neuron(x) without the generic Module.__call__(*args, **kwargs) in between,
         # which costs more than it seems in the innermost loop of every network.
@@ -200,8 +217,7 @@ class MLP(Module):
         ]
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        if len(x) != self.nin:
-            raise ValueError(f"this MLP expects {self.nin} inputs, got {len(x)}")
+        check_inputs(self, x)
         for layer in self.layers:
             x = layer(x)
         return x[0] if len(x) == 1 else x

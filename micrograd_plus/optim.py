@@ -16,6 +16,8 @@ class Optimizer:
     """Base class: keeps the parameter list, checks hyperparameters, clears gradients."""
 
     def __init__(self, params: Iterable[Value], lr: float):
+        if hasattr(params, "parameters"):  # a Module was passed where its parameters belong
+            raise TypeError(f"pass {type(params).__name__}.parameters() to the optimizer, not the model itself")
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list; pass model.parameters()")
@@ -25,6 +27,8 @@ class Optimizer:
                     f"optimizer parameters must be Values, got {type(p).__name__} at position {index}; "
                     "pass model.parameters()"
                 )
+        if len(set(self.params)) != len(self.params):  # it would be stepped once per copy
+            raise ValueError("the parameter list holds the same Value more than once; pass each parameter once")
         self.lr = _check_non_negative("lr", lr)
 
     def zero_grad(self) -> None:
@@ -99,12 +103,15 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params, lr)
-        beta1, beta2 = betas
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise TypeError(f"Adam betas must be a pair of numbers such as (0.9, 0.999), got {betas!r}")
         for index, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
+            if not 0.0 <= _check_non_negative(f"betas[{index}]", beta) < 1.0:
                 raise ValueError(f"Adam betas[{index}] must be in [0, 1), got {beta!r}")
-        self.betas = (float(beta1), float(beta2))
+        self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _check_non_negative("eps", eps)
+        if self.eps == 0.0:
+            raise ValueError("Adam eps must be > 0: it keeps the step finite where a gradient has been 0 so far")
         self.weight_decay = _check_non_negative("weight_decay", weight_decay)
         self.t = 0
         self.m = [0.0] * len(self.params)  # running average of the gradient

@@ -202,7 +202,7 @@ def test_backward_twice_accumulates_like_pytorch():
     assert x.grad == 24.0  # micrograd gives 36: its intermediate x*x keeps piling up
 
 
-def test_intermediate_grads_hold_the_latest_pass_like_pytorch():
+def test_intermediate_grads_hold_the_latest_pass_unlike_pytorchs_retain_grad():
     x = Value(3.0)
     y = x * x
     z = y * 2
@@ -242,7 +242,7 @@ def test_backward_on_a_million_node_chain_needs_no_recursion():
     assert x.grad == pytest.approx(1.000001**500_000, rel=1e-9)
 
 
-def test_topological_order_lists_children_before_parents_and_is_deterministic():
+def test_topological_order_lists_children_before_parents_in_recorded_order():
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
     c = a * b
     d = c + a
@@ -253,7 +253,7 @@ def test_topological_order_lists_children_before_parents_and_is_deterministic():
         for child in node._children:
             assert position[child] < position[node]
     assert order[-1] is e
-    assert [n.data for n in order] == [n.data for n in topological_order(e)]
+    assert order.index(a) < order.index(b)  # children are visited in their recorded order: a before b
 
 
 def test_children_are_an_ordered_tuple_with_repeats():
@@ -298,6 +298,24 @@ def test_values_stay_hashable_by_identity():
 def test_value_of_a_non_number_is_a_type_error_naming_the_type(bad):
     with pytest.raises(TypeError, match=type(bad).__name__):
         Value(bad)
+
+
+def test_a_label_passed_by_position_is_a_clear_type_error():
+    with pytest.raises(TypeError, match="pass the label by name"):
+        Value(2.0, "a")
+
+
+def test_abs_and_unary_plus_work_on_values():
+    a = Value(-2.0)
+    b = abs(a)
+    b.backward()
+    assert (b.data, a.grad) == (2.0, -1.0)
+    assert +a is a
+
+
+def test_linear_accepts_a_plain_number_as_bias():
+    out = linear([Value(2.0)], [3.0], 0.5)
+    assert out.data == 6.5
 
 
 def test_label_must_be_a_string():

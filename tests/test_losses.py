@@ -94,3 +94,24 @@ def test_single_value_losses():
 def test_bad_loss_inputs_are_named(make, error, words):
     with pytest.raises(error, match=words):
         make()
+
+
+def test_value_targets_are_accepted_and_get_gradients_like_pytorch():
+    prediction, target = Value(0.5), Value(2.0)
+    mse_loss([prediction], [target]).backward()
+    assert (prediction.grad, target.grad) == (-3.0, 3.0)  # d(p-t)^2/dt = -2(p-t)
+    assert hinge_loss([Value(0.5)], [Value(1.0)]).data == 0.5
+
+
+@pytest.mark.parametrize(
+    "make, error, words",
+    [
+        (lambda: binary_cross_entropy_with_logits([Value(1.0)], ["a"]), TypeError, "target 0 must be a number"),
+        (lambda: mse_loss([Value(1.0)], [None]), TypeError, "NoneType"),
+        (lambda: cross_entropy([], 0), ValueError, "no logits"),
+    ],
+    ids=["bce_str_target", "none_target", "ce_empty"],
+)
+def test_bad_targets_are_named(make, error, words):
+    with pytest.raises(error, match=words):
+        make()

@@ -134,6 +134,21 @@ def test_wrong_input_length_names_expected_and_received(module, inputs, message)
         module(inputs)
 
 
+def test_a_single_number_instead_of_a_list_is_a_clear_type_error():
+    with pytest.raises(TypeError, match=r"expects a list of 1 inputs, got float: 2.0; wrap a single number"):
+        MLP(1, [1])(2.0)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True])
+def test_load_state_dict_refuses_non_finite_numbers_and_bools(bad):
+    model = MLP(2, [1], seed=1)
+    before = model.state_dict()
+    state = dict(before, **{"layers.0.neurons.0.b": bad})
+    with pytest.raises((ValueError, TypeError), match="layers.0.neurons.0.b"):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
 def test_constructor_errors_are_specific():
     with pytest.raises(ValueError, match="activation must be one of"):
         MLP(2, [1], activation="gelu")

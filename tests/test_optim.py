@@ -115,8 +115,26 @@ def test_zero_grad_clears_the_parameters():
         (lambda: SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, "Nesterov"),
         (lambda: Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, r"betas\[0\]"),
         (lambda: Adam([Value(1.0)], lr=float("nan")), ValueError, "lr must be >= 0"),
+        (lambda: SGD(MLP(2, [1]), lr=0.1), TypeError, r"pass MLP.parameters\(\) to the optimizer"),
+        (lambda: SGD([(v := Value(1.0)), v], lr=0.1), ValueError, "more than once"),
+        (lambda: Adam([Value(1.0)], eps=0.0), ValueError, "eps must be > 0"),
+        (lambda: Adam([Value(1.0)], betas=0.9), TypeError, "pair of numbers"),
+        (lambda: Adam([Value(1.0)], betas=("a", "b")), TypeError, r"betas\[0\] must be a number"),
     ],
-    ids=["empty", "not_values", "negative_lr", "lr_str", "nesterov", "beta", "nan_lr"],
+    ids=[
+        "empty",
+        "not_values",
+        "negative_lr",
+        "lr_str",
+        "nesterov",
+        "beta",
+        "nan_lr",
+        "model",
+        "duplicate",
+        "eps",
+        "betas_float",
+        "betas_str",
+    ],
 )
 def test_bad_hyperparameters_are_named(make, error, words):
     with pytest.raises(error, match=words):

@@ -10,7 +10,14 @@ import pytest
 from micrograd_plus import MLP, Neuron, Value, mse_loss
 from micrograd_plus.engine import linear, topological_order
 from micrograd_plus.viz import render as render_module
-from micrograd_plus.viz.stepthrough import CURRENT, RECEIVING, StepThrough, backward_steps, final_grads
+from micrograd_plus.viz.stepthrough import (
+    CURRENT,
+    LOCAL_RULES,
+    RECEIVING,
+    StepThrough,
+    backward_steps,
+    final_grads,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
@@ -109,11 +116,146 @@ def test_the_chain_rule_text_has_the_numbers():
     assert steps[0].text.startswith("Start: dL/dL = 1.0")
     last = steps[-1]
     assert last.headline == "Step 2 of 2: c = a * b, with dL/dc = 2.0"
-    assert "local derivative: d(a*b)/da = b: the other factor" in last.text
+    assert "local derivative: dc/da = b = 3.0 and dc/db = a = 2.0: each factor's derivative is the other" in last.text
     assert [term.text for term in last.terms] == [
         "dL/da += dL/dc * dc/da = 2.0 * 3.0 = 6.0",
         "dL/db += dL/dc * dc/db = 2.0 * 2.0 = 4.0",
     ]
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# op, how to apply it to z, the rule it must print, and its derivative computed here with math
+UNARY_RULES = [
+    ("exp", lambda z: z.exp(), "d exp(z)/dz = exp(z)", math.exp),
+    ("log", lambda z: z.log(), "d ln(z)/dz = 1/z", lambda x: 1.0 / x),
+    ("tanh", lambda z: z.tanh(), "d tanh(z)/dz = 1 - tanh(z)²", lambda x: 1.0 - math.tanh(x) ** 2),
+    ("sigmoid", lambda z: z.sigmoid(), "d σ(z)/dz = σ(z)·(1 - σ(z))", lambda x: sigmoid(x) * (1.0 - sigmoid(x))),
+    ("softplus", lambda z: z.softplus(), "d softplus(z)/dz = σ(z)", sigmoid),
+    ("relu", lambda z: z.relu(), "d relu(z)/dz = (1 if z > 0, else 0)", lambda x: float(x > 0)),
+    ("abs", lambda z: abs(z), "d|z|/dz = sign(z)", lambda x: math.copysign(1.0, x)),
+    ("sqrt", lambda z: z.sqrt(), "d sqrt(z)/dz = 1/(2·sqrt(z))", lambda x: 0.5 / math.sqrt(x)),
+    ("sin", lambda z: z.sin(), "d sin(z)/dz = cos(z)", math.cos),
+    ("cos", lambda z: z.cos(), "d cos(z)/dz = -sin(z)", lambda x: -math.sin(x)),
+    ("**2", lambda z: z**2, "dy/dz = 2·z", lambda x: 2.0 * x),
+    ("**3", lambda z: z**3, "dy/dz = 3·z**2", lambda x: 3.0 * x**2),
+    ("**-1", lambda z: z**-1, "dy/dz = -1·z**(-2)", lambda x: -(x**-2)),
+    ("**0.5", lambda z: z**0.5, "dy/dz = 0.5·z**(-0.5)", lambda x: 0.5 * x**-0.5),
+    ("**1", lambda z: z**1, "dy/dz = 1", lambda x: 1.0),
+]
+
+
+def test_every_rule_in_the_table_is_checked_below():
+    checked = {op for op, *_ in UNARY_RULES} | {"+", "*", "/", "**"}
+    assert set(LOCAL_RULES) <= checked
+
+
+@pytest.mark.parametrize("op, apply, rule, derivative", UNARY_RULES, ids=[case[0] for case in UNARY_RULES])
+def test_a_one_child_rule_uses_the_childs_name_and_states_its_number(op, apply, rule, derivative):
+    for x in (0.7, -1.3) if op not in ("log", "sqrt", "**0.5") else (0.7, 2.5):
+        z = Value(x, label="z")
+        y = apply(z)
+        y.label = "y"
+        step = backward_steps(y)[1]
+        assert step.node._op == op
+        line = step.text.splitlines()[1]
+        stated = line.removeprefix(f"  local derivative: {rule} = ")
+        assert stated != line, line  # the rule, in the child's own name, then "= number"
+        assert math.isclose(float(stated), derivative(x), rel_tol=1e-5)
+        assert "(a)" not in line and "/da" not in line
+
+
+def binary_rule(build):
+    p, q = Value(1.5, label="p"), Value(-0.4, label="q")
+    y = build(p, q)
+    y.label = "y"
+    step = backward_steps(y)[1]
+    return step.text.splitlines()[1].removeprefix("  local derivative: "), p.data, q.data
+
+
+def numbers_in(text):
+    return [float(number) for number in re.findall(r"= (-?[0-9.]+(?:e-?\d+)?)(?= and|:|;|$)", text)]
+
+
+@pytest.mark.parametrize(
+    "build, words, derivatives",
+    [
+        (lambda p, q: p + q, "dy/dp = 1 and dy/dq = 1", lambda p, q: [1.0, 1.0]),
+        (lambda p, q: p * q, "dy/dp = q = -0.4 and dy/dq = p = 1.5: each factor", lambda p, q: [q, p]),
+        (lambda p, q: p / q, "dy/dp = 1/q = -2.5 and dy/dq = -p/q² = ", lambda p, q: [1 / q, -p / q**2]),
+    ],
+    ids=["add", "mul", "div"],
+)
+def test_a_two_child_rule_uses_both_childrens_names(build, words, derivatives):
+    rule, p, q = binary_rule(build)
+    assert rule.startswith(words) and "da" not in rule and "db" not in rule
+    assert numbers_in(rule) == pytest.approx(derivatives(p, q), rel=1e-5)
+
+
+def test_the_power_of_two_values_states_both_derivatives():
+    p, q = Value(1.5, label="p"), Value(2.5, label="q")
+    y = p**q
+    y.label = "y"
+    rule = backward_steps(y)[1].text.splitlines()[1]
+    assert "dy/dp = q·p**(q-1) = " in rule and "dy/dq = p**q·ln(p) = " in rule
+    assert numbers_in(rule) == pytest.approx([2.5 * 1.5**1.5, 1.5**2.5 * math.log(1.5)], rel=1e-5)
+
+
+def test_the_reviewers_examples_read_with_the_lessons_own_names():
+    # a lesson with its own a and b: the rules must not call other Values a and b
+    a, b = Value(2.0, label="a"), Value(0.4, label="b")
+    e = a * b
+    e.label = "e"
+    d = e.tanh()
+    d.label = "d"
+    s = b**2
+    s.label = "s"
+    loss = d + s
+    text = StepThrough(loss).text()
+    assert f"d tanh(e)/de = 1 - tanh(e)² = {1 - math.tanh(0.8) ** 2:.6g}" in text
+    assert "ds/db = 2·b = 0.8" in text
+    assert "tanh(a)" not in text and "a**2" not in text and "(a+b)" not in text
+
+
+def test_a_neurons_rule_names_its_weights_inputs_and_bias():
+    n = Neuron(3, activation="linear", seed=3)
+    xs = [Value(x, label=f"x{i}") for i, x in enumerate((0.3, -1.2, 2.0))]
+    step = backward_steps(n(xs), names=n)[1]
+    rule = step.text.splitlines()[1]
+    w0, w1 = (f"{w.data:.6g}" for w in n.w[:2])
+    assert f"(dL/dw.0 = x0 = 0.3, dL/dx0 = w.0 = {w0}, dL/dw.1 = x1 = -1.2, dL/dx1 = w.1 = {w1}, ...)" in rule
+    assert rule.endswith("and dL/db = 1")
+
+
+def test_a_child_used_twice_is_named_once_per_use_and_the_rule_says_they_add_up():
+    a = Value(3.0, label="a")
+    y = a * a
+    y.label = "y"
+    rule = backward_steps(y)[1].text.splitlines()[1]
+    assert "dy/da = a = 3.0 and dy/da = a = 3.0" in rule and "a is used twice here, so its 2 terms below add up" in rule
+    x = Value(1.0, label="x")
+    twice = linear([Value(0.5, label="w"), Value(0.2, label="u")], [x, x], Value(0.1, label="c"))
+    assert "x is used twice here" in backward_steps(twice)[1].text
+
+
+def test_unlabelled_values_are_named_in_the_rule_as_in_the_frame():
+    x = Value(0.5)
+    y = (x * 2.0).tanh()
+    steps = StepThrough(y)
+    tanh_step = steps.steps[1]
+    child = steps.steps[1].terms[0].child_name
+    assert re.fullmatch(r"v\d+", child)
+    assert f"d tanh({child})/d{child} = 1 - tanh({child})² = " in tanh_step.text
+    assert f"<B>{child}</B>" in steps[1].source  # the frame shows the same name
+
+
+def test_an_op_the_table_does_not_know_states_the_numbers_it_recorded():
+    c = Value(2.0, label="c")
+    cube = Value(c.data**3, (c,), (3 * c.data**2,), "cube")
+    cube.label = "k"
+    assert "local derivative: dk/dc = 12.0, as the 'cube' op recorded" in backward_steps(cube)[1].text
 
 
 def test_reuse_says_how_the_gradient_adds_up():
@@ -171,6 +313,23 @@ def test_bad_arguments_get_clear_errors():
 
 def record_line(source, name):
     return next(line for line in source.splitlines() if f"<B>{name}</B>" in line)
+
+
+def test_the_repr_counts_frames_and_steps_as_the_page_does():
+    steps = StepThrough(karpathy())
+    assert len(steps) == 4
+    assert repr(steps).startswith("<StepThrough: 4 frames, the start (dL/dL = 1.0) then 3 backward steps, one per op")
+    assert 'max="3"' in steps.html()  # the page counts "Step 0 of 3" ... "Step 3 of 3"
+    assert steps.steps[-1].headline.startswith("Step 3 of 3:")
+
+
+def test_save_html_on_a_folder_or_without_html_says_what_to_do(tmp_path):
+    steps = StepThrough(karpathy())
+    with pytest.raises(IsADirectoryError, match="which is a folder; give a file name inside it"):
+        steps.save_html(tmp_path)
+    with pytest.raises(ValueError, match=r"must end in \.html, got .*backprop\.svg"):
+        steps.save_html(tmp_path / "backprop.svg")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_frames_highlight_the_current_node_and_fill_grads_so_far():

@@ -166,13 +166,42 @@ def test_several_outputs_share_one_drawing():
         (lambda: draw_graph(Value(1.0), highlight=[1.0]), TypeError, "highlight must hold Values"),
         (lambda: draw_graph(Value(1.0), around=[Value(2.0)]), ValueError, "not in this graph"),
         (lambda: draw_graph(Value(1.0), around=[], depth=-1), ValueError, "depth must be"),
-        (lambda: draw_graph(Value(1.0)).save("graph.pdf"), ValueError, ".svg, .png or .dot"),
+        (lambda: draw_graph(Value(1.0)).save("graph.pdf"), ValueError, "but 'graph.pdf' has the extension '.pdf'"),
+        (lambda: draw_graph(Value(1.0)).save("graph"), ValueError, "has no extension; use e.g. 'graph.svg'"),
+        (lambda: draw_graph(Value(1.0), highlight={Value(1.0): "red"}), ValueError, "not in this graph"),
     ],
 )
 def test_bad_arguments_get_clear_errors(call, error, words):
     with pytest.raises(error) as info:
         call()
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("colour", ['red" x', "red>", "#12345", "#ffd54", "", "light blue", "&amp;", "#ffd54fz"])
+def test_a_highlight_colour_that_would_break_the_dot_text_is_refused(colour):
+    loss, (a, *_) = small_graph()
+    with pytest.raises(ValueError, match=r"colour name such as 'gold'.*#rrggbb.*got "):
+        draw_graph(loss, highlight={a: colour})
+
+
+@needs_dot
+@pytest.mark.parametrize("colour", ["gold", "gray80", "#ffd54f", "#FFD54F80"])
+def test_colour_names_and_hex_colours_draw(colour):
+    loss, (a, *_) = small_graph()
+    graph = draw_graph(loss, highlight={a: colour})
+    assert graph.source.count(f'BGCOLOR="{colour}"') == 1
+    assert graph.pipe("svg").startswith(b"<?xml")
+
+
+def test_save_onto_a_folder_says_so_before_drawing(tmp_path, monkeypatch):
+    monkeypatch.setattr("micrograd_plus.viz.graph.render", lambda *args: pytest.fail("rendered for nothing"))
+    folder = tmp_path / "pictures.svg"
+    folder.mkdir()
+    graph = draw_graph(Value(1.0))
+    for path in (folder, tmp_path):
+        with pytest.raises(IsADirectoryError, match="which is a folder; give a file name inside it, e.g. "):
+            graph.save(path)
+    assert list(folder.iterdir()) == []
 
 
 # ---- rendering and the fallback chain -------------------------------------------------------------
@@ -271,6 +300,46 @@ def test_an_mlp_loss_above_the_limit_is_collapsed_into_layers(tmp_path):
     assert len(source.splitlines()) < 30
     svg = graph.save(tmp_path / "collapsed.svg").read_text()
     assert "layers.1" in svg
+
+
+def collapsed_edges(source):
+    return re.findall(r'^  (\w+) -> (\w+) \[label="(\d+) Values?"', source, flags=re.MULTILINE)
+
+
+@needs_dot
+def test_an_mlp_output_is_drawn_after_its_last_layer_not_beside_it(tmp_path):
+    # The output of MLP(2, [16, 16, 1]) is the last neuron's w·x+b: it belongs to layers.2, so the
+    # arrows must read layers.1 -> layers.2 -> output (not layers.1 -> output, skipping layers.2).
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model([0.5, -1.0])
+    out.backward()
+    graph = draw_graph(out, names=model)
+    assert "Collapsed" in graph.note
+    assert collapsed_edges(graph.source) == [
+        ("inputs", "layer0", "2"),
+        ("layer0", "layer1", "16"),
+        ("layer1", "layer2", "16"),
+        ("layer2", "root0", "1"),
+    ]
+    assert "w·x+b, 16 inputs" in graph.source
+    assert graph.save(tmp_path / "mlp.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_an_activation_on_the_output_and_several_outputs_fold_into_the_last_layer_too():
+    model = MLP(2, [16, 16, 1], seed=0)
+    squashed = model([0.5, -1.0]).tanh()
+    edges = collapsed_edges(draw_graph(squashed, names=model, collapse=True).source)
+    assert edges[-2:] == [("layer1", "layer2", "16"), ("layer2", "root0", "1")]
+    assert "tanh(w·x+b), 16 inputs" in draw_graph(squashed, names=model, collapse=True).source
+    three = MLP(2, [16, 3], seed=0)
+    edges = collapsed_edges(draw_graph(three([0.5, -1.0]), names=three, collapse=True).source)
+    assert edges == [
+        ("inputs", "layer0", "2"),
+        ("layer0", "layer1", "16"),
+        ("layer1", "root0", "1"),
+        ("layer1", "root1", "1"),
+        ("layer1", "root2", "1"),
+    ]
 
 
 def test_the_full_drawing_of_a_big_graph_is_still_available():

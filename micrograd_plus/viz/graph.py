@@ -7,6 +7,7 @@ one box per neuron (grouped by layer), or as the part near chosen Values (`aroun
 
 import html
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ DEFAULT_MAX_NODES = 200  # Values; past this a full drawing is a wall of boxes, 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 HIGHLIGHT = "#ffd54f"  # amber: the colour of `highlight=` Values when no colour is given
 _ACTIVATIONS = ("relu", "tanh", "sigmoid")  # the ops Neuron applies after w·x+b
+_COLOUR = re.compile(r"[A-Za-z]+[0-9]*|#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?")  # Graphviz names (gray80) or hex
 _TEXT_TREE_LINES = 300  # the text fallback stops here: a longer listing helps nobody
 
 # colours (a light palette that prints well and stays readable on a projector)
@@ -55,12 +57,21 @@ class Graph:
         """Write the graph to `path`, in the format its extension names: .svg, .png or .dot (the DOT text)."""
         path = Path(path)
         extension = path.suffix.lower()
+        if path.is_dir():
+            raise IsADirectoryError(
+                f"save() got {str(path)!r}, which is a folder; give a file name inside it, "
+                f"e.g. {str(path / 'graph.svg')!r}"
+            )
         if extension in (".dot", ".gv"):
             content = self.source.encode("utf-8")
         elif extension in (".svg", ".png"):
             content = self.pipe(extension[1:])
         else:
-            raise ValueError(f"save() writes .svg, .png or .dot files, got {str(path)!r}; change the extension")
+            got = f"the extension {path.suffix!r}" if path.suffix else "no extension"
+            raise ValueError(
+                f"save() writes .svg, .png or .dot files (chosen by the file name's extension), but {str(path)!r} "
+                f"has {got}; use e.g. {str(path.with_suffix('.svg'))!r}"
+            )
         write_atomically(path, content)
         return path
 
@@ -116,6 +127,10 @@ def draw_graph(
     labels = parameter_names(names)
     colours = _highlight_colours(highlight)
     order = _topological_order_of(roots)
+    in_graph = set(order)
+    missing = [value for value in colours if value not in in_graph]
+    if missing:  # it would silently draw nothing
+        raise ValueError(f"highlight= holds a Value that is not in this graph: {missing[0]!r}")
     style = _Style(rankdir=rankdir, show_grad=show_grad, colours=colours)
 
     if around is not None:
@@ -205,6 +220,12 @@ def _highlight_colours(highlight: object) -> dict[Value, str]:
         for value, colour in colours.items():
             if not isinstance(value, Value) or not isinstance(colour, str):
                 raise TypeError("highlight must be a list of Values or a dict Value -> colour name (e.g. 'gold')")
+            # the colour goes into the DOT text as is, so a quote or a bracket in it would break the drawing
+            if not _COLOUR.fullmatch(colour):
+                raise ValueError(
+                    f"highlight colours must be a colour name such as 'gold' or 'lightblue2', or #rrggbb / "
+                    f"#rrggbbaa in hex such as '#ffd54f', got {colour!r}"
+                )
         return colours
     return dict.fromkeys(_as_values(highlight, "highlight"), HIGHLIGHT)
 
@@ -435,18 +456,26 @@ def collapsed_source(
         if node not in group:
             group[node] = "ops" if node._children else "inputs"
             counts[node._op if node._children else "inputs"] += 1
-    for position, root in enumerate(roots):
-        group[root] = ("root", position)
-        ids[("root", position)] = f"root{position}"
     ids["inputs"], ids["ops"] = "inputs", "ops"
     for neuron, position in layer_of.items():
         ids[neuron] = f"layer{position}"
+    computed_by_neurons = []
+    for position, root in enumerate(roots):
+        ids[("root", position)] = f"root{position}"
+        if isinstance(group[root], _Neuron):
+            # An MLP's output is its last neuron's w·x+b (or its activation): it stays in that neuron's
+            # layer, so the arrows read layers.1 -> layers.2 -> output, and the layer hands on the output.
+            computed_by_neurons.append((position, root))
+        else:
+            group[root] = ("root", position)
     edges: dict[tuple[str, str], set] = {}  # (from, to) -> the Values that flow along it
     for node in order:
         for child in node._children:
             source, target = ids[group[child]], ids[group[node]]
             if source != target:
                 edges.setdefault((source, target), set()).add(child)
+    for position, root in computed_by_neurons:
+        edges.setdefault((ids[group[root]], f"root{position}"), set()).add(root)
 
     lines = _header(style, note)
     if counts["inputs"]:

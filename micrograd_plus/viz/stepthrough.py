@@ -14,6 +14,7 @@ import html
 import itertools
 import os
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,24 +37,26 @@ STEPTHROUGH_MAX_NODES = 100  # one drawing per op: past this the page gets slow 
 CURRENT = "#ffd54f"  # amber: the node whose gradient is being passed on
 RECEIVING = "#c8e6c9"  # green: the children receiving gradient in this step
 
-# the local derivative of each op, in words, for the line under each step
+# The local derivative of each op, written with the lesson's own names: {n} is the node, {x} and {y}
+# its children as they appear in the drawing ({dx}, {dy}: "d" and the name), {v0} and {v1} the numbers
+# the op recorded.
 LOCAL_RULES = {
-    "+": "d(a+b)/da = 1 and d(a+b)/db = 1",
-    "*": "d(a*b)/da = b: the other factor",
-    "/": "d(a/b)/da = 1/b and d(a/b)/db = -a/b²",
-    "**": "d(a**b)/da = b·a**(b-1) and d(a**b)/db = a**b·ln(a)",
-    "exp": "d exp(a)/da = exp(a)",
-    "log": "d ln(a)/da = 1/a",
-    "tanh": "d tanh(a)/da = 1 - tanh(a)²",
-    "sigmoid": "d σ(a)/da = σ(a)·(1 - σ(a))",
-    "softplus": "d softplus(a)/da = sigmoid(a)",
-    "relu": "d relu(a)/da = 1 if a > 0, else 0",
-    "abs": "d|a|/da = sign(a)",
-    "sqrt": "d sqrt(a)/da = 1 / (2·sqrt(a))",
-    "sin": "d sin(a)/da = cos(a)",
-    "cos": "d cos(a)/da = -sin(a)",
-    "w·x+b": "d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1",
+    "+": "d{n}/{dx} = 1 and d{n}/{dy} = 1",
+    "*": "d{n}/{dx} = {y} = {v0} and d{n}/{dy} = {x} = {v1}: each factor's derivative is the other factor",
+    "/": "d{n}/{dx} = 1/{y} = {v0} and d{n}/{dy} = -{x}/{y}² = {v1}",
+    "**": "d{n}/{dx} = {y}·{x}**({y}-1) = {v0} and d{n}/{dy} = {x}**{y}·ln({x}) = {v1}",
+    "exp": "d exp({x})/{dx} = exp({x}) = {v0}",
+    "log": "d ln({x})/{dx} = 1/{x} = {v0}",
+    "tanh": "d tanh({x})/{dx} = 1 - tanh({x})² = {v0}",
+    "sigmoid": "d σ({x})/{dx} = σ({x})·(1 - σ({x})) = {v0}",
+    "softplus": "d softplus({x})/{dx} = σ({x}) = {v0}",
+    "relu": "d relu({x})/{dx} = (1 if {x} > 0, else 0) = {v0}",
+    "abs": "d|{x}|/{dx} = sign({x}) = {v0}",
+    "sqrt": "d sqrt({x})/{dx} = 1/(2·sqrt({x})) = {v0}",
+    "sin": "d sin({x})/{dx} = cos({x}) = {v0}",
+    "cos": "d cos({x})/{dx} = -sin({x}) = {v0}",
 }
+_PLAIN_NAME = re.compile(r"[\w.]+")  # a name that reads as one symbol inside a formula; others get brackets
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ def backward_steps(root: Value, gradient: float = 1.0, names: object = None, app
         arguments = ", ".join(names_of[child] for child in node._children)
         made = _made_by(node._op, [names_of[child] for child in node._children]) or f"{node._op}({arguments})"
         headline = f"Step {number} of {total_steps - 1}: {name} = {made}, with d{out}/d{name} = {_num(upstream)}"
-        rule = LOCAL_RULES.get(node._op) or _power_rule(node._op)
+        rule = _local_rule(node, name, [names_of[child] for child in node._children])
         lines = [headline] + ([f"  local derivative: {rule}"] if rule else []) + [f"  {term.text}" for term in terms]
         steps.append(BackwardStep(number, node, name, upstream, tuple(terms), headline, "\n".join(lines)))
     if apply:
@@ -166,18 +169,75 @@ def _made_by(op: str, arguments: list[str]) -> str:
         return f"{arguments[0]} {op} {arguments[1]}"
     if op.startswith("**") and len(arguments) == 1:
         return f"{arguments[0]}{op}"
-    if op == "w·x+b" and len(arguments) <= 7:
+    if op == "w·x+b" and 3 <= len(arguments) <= 7:
         n = (len(arguments) - 1) // 2
         products = " + ".join(f"{w}·{x}" for w, x in zip(arguments[:n], arguments[n:-1], strict=True))
         return f"{products} + {arguments[-1]}"
     return ""
 
 
-def _power_rule(op: str) -> str:
-    if op.startswith("**"):
-        k = op[2:]
-        return f"d(a{op})/da = {k}·a**({k}-1)"
-    return ""
+def _local_rule(node: Value, name: str, child_names: list[str]) -> str:
+    """The op's local derivative in words, with the node's and its children's own names and the numbers."""
+    op, numbers = node._op, [_num(local) for local in node._local_grads]
+    symbols = [child if _PLAIN_NAME.fullmatch(child) else f"({child})" for child in child_names]
+    template = LOCAL_RULES.get(op)
+    if template and len(child_names) == (2 if "{dy}" in template else 1):
+        rule = template.format(
+            n=name,
+            x=symbols[0],
+            y=symbols[-1],
+            dx=f"d{child_names[0]}",
+            dy=f"d{child_names[-1]}",
+            v0=numbers[0],
+            v1=numbers[-1],
+        )
+    elif op.startswith("**") and len(child_names) == 1:
+        rule = f"d{name}/d{child_names[0]} = {_power_slope_formula(op[2:], symbols[0])} = {numbers[0]}"
+    elif op == "w·x+b":
+        rule = _linear_rule(name, child_names, numbers)
+    else:  # an op this table does not know (one written in an exercise): the numbers it recorded
+        parts = [f"d{name}/d{child} = {number}" for child, number in zip(child_names, numbers, strict=True)]
+        rule = f"{' and '.join(parts)}, as the {op!r} op recorded"
+    repeated = [child for child, uses in Counter(node._children).items() if uses > 1]
+    for child in repeated:
+        child_name = child_names[node._children.index(child)]
+        uses = node._children.count(child)
+        rule += f"; {child_name} is used {_times(uses)} here, so its {uses} terms below add up"
+    return rule
+
+
+def _power_slope_formula(exponent: str, x: str) -> str:
+    """k·x**(k-1), written the way a teacher would: 2·x for k = 2, 1 for k = 1."""
+    k = float(exponent)
+    if k == 0.0:
+        return "0"
+    if k == 1.0:
+        return "1"
+    if k == 2.0:
+        return f"2·{x}"
+    power = f"{k - 1:g}"
+    return f"{exponent}·{x}**{power if k > 1 else f'({power})'}"
+
+
+def _linear_rule(name: str, child_names: list[str], numbers: list[str]) -> str:
+    """d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1, with the first pairs written out."""
+    n = (len(child_names) - 1) // 2
+    weights, inputs, bias = child_names[:n], child_names[n:-1], child_names[-1]
+    pairs = []
+    for i in range(min(n, 2)):
+        pairs.append(f"d{name}/d{weights[i]} = {inputs[i]} = {numbers[i]}")
+        pairs.append(f"d{name}/d{inputs[i]} = {weights[i]} = {numbers[n + i]}")
+    if not pairs:
+        return f"d{name}/d{bias} = 1"
+    more = ", ..." if n > 2 else ""
+    return (
+        f"each weight's derivative is its input and each input's is its weight ({', '.join(pairs)}{more}), "
+        f"and d{name}/d{bias} = 1"
+    )
+
+
+def _times(uses: int) -> str:
+    return {2: "twice", 3: "three times"}.get(uses, f"{uses} times")
 
 
 def _num(x: float) -> str:
@@ -251,7 +311,15 @@ class StepThrough:
         return self.frames[index]
 
     def __repr__(self) -> str:
-        return f"<StepThrough of {len(self.steps)} steps: .steps, .frames, .save_html('backprop.html')>"
+        # The page counts "Step 0 of N": frame 0 is the start (the forward values, the output's grad
+        # seeded), then N backward steps, one per op.
+        frames, operations = len(self.frames), len(self.steps) - 1
+        start = self.steps[0].headline.removeprefix("Start: ")
+        return (
+            f"<StepThrough: {frames} frame{'s' if frames != 1 else ''}, the start ({start}) then "
+            f"{operations} backward step{'s' if operations != 1 else ''}, one per op: "
+            ".steps, .frames, .save_html('backprop.html')>"
+        )
 
     def text(self) -> str:
         """Every step's chain-rule text, one block per step."""
@@ -287,7 +355,7 @@ class StepThrough:
 
     def save_html(self, path: str | os.PathLike) -> Path:
         """Write one self-contained HTML page (no network needed) with prev/next buttons and the arrow keys."""
-        path = Path(path)
+        path = _check_html_path(path)
         write_atomically(path, self.html())
         return path
 
@@ -321,6 +389,21 @@ class StepThrough:
         slider.observe(show, names="value")
         show()
         return ipywidgets.VBox([ipywidgets.HBox([previous, slider, next_]), view])
+
+
+def _check_html_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"save_html() got {str(path)!r}, which is a folder; give a file name inside it, "
+            f"e.g. {str(path / 'backprop.html')!r}"
+        )
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(
+            f"save_html() writes an HTML page, so the file name must end in .html, got {str(path)!r}; "
+            f"e.g. {str(path.with_suffix('.html'))!r}"
+        )
+    return path
 
 
 _display_ids = itertools.count(1)

@@ -2,6 +2,7 @@
 in known-wrong answers; student copies replace exactly the marked solutions."""
 
 import argparse
+import inspect
 import json
 import math
 
@@ -24,10 +25,14 @@ from micrograd_plus.exercises import (
     get_exercise,
     learning_rate,
     sgd_momentum,
+    toy_model,
+    toy_regression,
+    train_with_misplaced_zero_grad,
     train_without_zero_grad,
     training_loop,
     zero_grad_bug,
 )
+from micrograd_plus.exercises.descent import VALLEY_STEEPNESS
 from micrograd_plus.exercises.student_copies import strip_solutions, student_notebook, write_student_copies
 from micrograd_plus.optim import Optimizer
 
@@ -69,6 +74,24 @@ def test_hints_grow_and_solution_shows_the_reference_code(exercise):
     assert exercise.reference.__name__ in exercise.solution()
     with pytest.raises(ValueError, match=f"has hints 1 to {len(exercise.hints)}, got 0"):
         exercise.hint(0)
+    beyond = exercise.hint(len(exercise.hints) + 1)
+    assert beyond == f"There are only {len(exercise.hints)} hints; solution() shows a reference answer."
+
+
+class MisspeltStep(Optimizer):
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, lr)
+        self.velocities = [0.0 for _ in self.params]
+
+    def stepp(self):  # the typo: Optimizer.step, the base class's placeholder, runs instead
+        pass
+
+
+def test_not_implemented_from_the_library_is_an_error_naming_the_method_not_not_attempted():
+    result = sgd_momentum.check(MisspeltStep)
+    assert result.status == ERROR
+    assert "Optimizer.step() raised NotImplementedError: your class does not define step()" in result.message
+    assert "Write def step(self) in your class" in result.message
 
 
 def test_result_prints_a_clear_verdict():
@@ -105,6 +128,16 @@ CUBE_MISTAKES = [  # wrong answer, words the feedback must contain
     (lambda a: Value(a.data**3), "does not remember `a`"),
     (lambda a: a.data**3, "returned float 8.0; return a new Value"),
     (lambda a: a * a * a, "from 2 existing ops ['*', '*']"),
+    (lambda a: a**3, "the library's own power op ('**3')"),
+    (lambda a: a**3.0, "build Value(a.data**3, (a,), (local,), 'cube')"),
+    (
+        lambda a: Value(a.data**3, (a,), (3 * a**2,), "cube"),
+        "the local derivative must be a plain float (3 * a.data**2), got a Value",
+    ),
+    (lambda a: Value(a.data**3, (a, a, a), (a.data**2,) * 3, "cube"), "give it exactly one child, (a,)"),
+    (lambda a: Value(a.data**3, (a), (3 * a.data**2), "cube"), "children and local derivatives are tuples"),
+    (lambda a: Value(a.data**3, (a,), 3 * a.data**2, "cube"), "(a,) and (local,), with the comma"),
+    (lambda a: Value(a.data**3, (a,), (3 * a.data**2, 1.0), "cube"), "one child needs one local derivative, got 2"),
     ("cube", "expects your function cube(a), got str"),
 ]
 
@@ -143,6 +176,19 @@ def test_chain_rule_names_the_mistake(answer, words):
     assert words in result.message
 
 
+def grads_by_library_backward(a, b, c):
+    a, b, c = Value(a), Value(b), Value(c)
+    (a * b + c).tanh().backward()
+    return a.grad, b.grad, c.grad
+
+
+def test_chain_rule_computed_with_the_library_backward_is_not_the_exercise():
+    result = chain_rule.check(grads_by_library_backward)
+    assert result.status == FAILED
+    assert "calls Value.backward()" in result.message and "do it by hand" in result.message
+    assert grads_by_library_backward(2.0, -1.0, 0.5) == pytest.approx(chain_rule.reference(2.0, -1.0, 0.5))
+
+
 def test_chain_rule_checks_the_second_point_too():
     # right at the first point only: a hard-coded answer must not pass
     first = chain_rule.reference(2.0, -1.0, 0.5)
@@ -174,11 +220,34 @@ def forward_order_backward(root):
             child.grad += local * node.grad
 
 
+def backward_multiplying_by_child_data(root):
+    from micrograd_plus.engine import topological_order
+
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(order):  # the order is right; the product is not
+        for child, local in zip(node._children, node._local_grads):
+            child.grad += local * child.data
+
+
+def unseeded_backward(root):
+    from micrograd_plus.engine import topological_order
+
+    for node in reversed(topological_order(root)):
+        for child, local in zip(node._children, node._local_grads):
+            child.grad += local * node.grad
+
+
 BACKWARD_MISTAKES = [
     (buggy_backward, "for f = a * a + a at a = 3.0, your backward gives d/da = 3 but finite differences give 7"),
     (buggy_backward, "the bug is still there"),
-    (lambda root: None, "every gradient is 0. Seed the output"),
-    (forward_order_backward, "Visit the nodes in reverse topological order"),
+    (lambda root: None, "root.grad is still 0, and so is every other gradient: your backward changed nothing"),
+    (unseeded_backward, "Seed the output first, root.grad = 1.0"),
+    (forward_order_backward, "visit them in reverse topological order, output first"),
+    (backward_multiplying_by_child_data, "Each child should receive its local derivative times node.grad"),
+    (lambda root: root.backward(), "your backward calls Value.backward(), the library's own"),
 ]
 
 
@@ -189,24 +258,50 @@ def test_backward_bug_names_the_mistake(answer, words):
     assert words in result.message
 
 
+def test_backward_bug_gives_the_order_advice_only_when_reversing_the_order_would_fix_it():
+    assert "reverse topological order" not in backward_bug.check(backward_multiplying_by_child_data).message
+    assert "local derivative times node.grad" not in backward_bug.check(forward_order_backward).message
+
+
+def test_value_backward_is_restored_after_a_check_even_when_the_answer_crashes():
+    original = Value.backward
+
+    def backward_then_crash(root):
+        root.backward()  # forbidden during the check: raises there, so this answer fails
+        raise RuntimeError("never reached")
+
+    assert backward_bug.check(backward_then_crash).status == FAILED
+    assert backward_bug.check(lambda root: 1 / 0).status == ERROR
+    assert Value.backward is original
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
 # ---- learning_rate: judged by running gradient descent with it -----------------------------------
 
 
 def test_descend_follows_the_closed_form_of_the_valley():
-    # x shrinks by (1 - 2 lr) and y by (1 - 20 lr) each step, so f is known exactly after any number of steps
-    lr, steps = 0.03, 7
+    # x shrinks by (1 - 2 lr) and y by (1 - 2 s lr) each step (s = 20), so f is known exactly after any step
+    lr, steps, s = 0.03, 7, VALLEY_STEEPNESS
     losses = descend(lr, steps)
-    x, y = 3.0 * (1 - 2 * lr) ** steps, 1.0 * (1 - 20 * lr) ** steps
-    assert losses[-1] == pytest.approx(x * x + 10 * y * y, rel=1e-12)
+    x, y = 3.0 * (1 - 2 * lr) ** steps, 1.0 * (1 - 2 * s * lr) ** steps
+    assert losses[-1] == pytest.approx(x * x + s * y * y, rel=1e-12)
     assert len(losses) == steps + 1
+
+
+def test_lesson_3s_learning_rate_does_not_solve_the_exercise():
+    # lesson 3 prints that lr = 0.08 reaches 7.88e-06 on its own valley (steepness 10); here it must not pass
+    assert not learning_rate.check(0.08).passed
 
 
 @pytest.mark.parametrize(
     "lr, words",
     [
         (0.01, "the steps are too small"),
-        (0.098, "y jumps from one side of the steep valley to the other"),
-        (0.15, "it diverges"),
+        (0.03, "x moves too slowly along the flat valley floor"),
+        (0.049, "y jumps from one side of the steep valley to the other"),
+        (0.08, "it diverges"),
         (0.0, "must be positive, got 0.0"),
         (-0.1, "must be positive, got -0.1"),
         ("0.1", "should be a plain number (a float), got str"),
@@ -220,7 +315,7 @@ def test_learning_rate_names_the_mistake(lr, words):
 
 
 def test_learning_rate_passes_exactly_where_descent_gets_below_the_target():
-    for lr in (0.03, 0.06, 0.08, 0.09, 0.099):
+    for lr in (0.03, 0.036, 0.038, 0.045, 0.048, 0.049, 0.08):
         assert learning_rate.check(lr).passed == (descend(lr)[-1] < 1e-3)
 
 
@@ -249,6 +344,14 @@ class DoubledFirstStep(sgd_momentum.reference):
             p.data -= self.lr * (1 + self.momentum) * p.grad
 
 
+class VelocityInALoopVariable(sgd_momentum.reference):
+    def step(self):
+        for i, p in enumerate(self.params):
+            velocity = self.velocities[i]
+            velocity = self.momentum * velocity + p.grad  # never stored back: the next step starts from 0 again
+            p.data -= self.lr * velocity
+
+
 class LazyOptimizer(sgd_momentum.reference):
     def step(self):
         pass
@@ -256,6 +359,8 @@ class LazyOptimizer(sgd_momentum.reference):
 
 MOMENTUM_MISTAKES = [
     (PlainSGD, "your steps match plain SGD without momentum"),
+    (PlainSGD, "store it back (self.velocities[i] = ...)"),
+    (VelocityInALoopVariable, "self.velocities is still [0.0, 0.0] after 8 steps: store the new velocity back"),
     (UphillMomentum, "the first step raised the loss"),
     (DoubledFirstStep, "after step 1 the parameters are"),
     (DoubledFirstStep, "Already the first step is off"),
@@ -331,7 +436,6 @@ TRAINING_MISTAKES = [
     (train_without_zero_grad, "exactly what a loop without zero_grad() gives"),
     (train_with_sum_loss, "the first loss is"),
     (train_keeping_values, "append loss.data (a float), not loss"),
-    (train_without_step, "the parameters never changed"),
     (train_uphill, "the loss went up"),
     (lambda model, xs, ys, steps, lr: [0.1], "should give 25 losses, got 1"),
     (lambda model, xs, ys, steps, lr: None, "return the list of losses, one per step; got NoneType"),
@@ -344,6 +448,33 @@ def test_training_loop_names_the_mistake(exercise, answer, words):
     result = exercise.check(answer)
     assert result.status == FAILED
     assert words in result.message
+
+
+@pytest.mark.parametrize(
+    "exercise, words",
+    [
+        (training_loop, "the parameters never changed: call optimizer.step()"),
+        (zero_grad_bug, "the parameters never move, as in the buggy loop"),
+    ],
+    ids=["training_loop", "zero_grad_bug"],
+)
+@pytest.mark.parametrize("answer", [train_without_step, train_with_misplaced_zero_grad])
+def test_a_loop_that_never_moves_the_parameters_is_named(exercise, words, answer):
+    result = exercise.check(answer)
+    assert result.status == FAILED
+    assert words in result.message
+
+
+def test_the_bug_hunt_bug_is_not_the_training_loop_exercise_s_mistake():
+    # the bug hunt's loop clears the gradients, at the wrong moment; its loss never moves
+    xs, ys = toy_regression()
+    losses = train_with_misplaced_zero_grad(toy_model(), xs, ys, 5, 0.1)
+    assert len(set(losses)) == 1
+    assert "zero_grad" in inspect.getsource(train_with_misplaced_zero_grad)
+    assert (
+        zero_grad_bug.check(train_with_misplaced_zero_grad).message
+        != zero_grad_bug.check(train_without_zero_grad).message
+    )
 
 
 # ---- student copies -------------------------------------------------------------------------------
@@ -462,6 +593,24 @@ def test_cli_leaves_no_files_when_a_notebook_has_a_broken_marker(tmp_path, capsy
     assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(source)) == 1
     assert "b.ipynb, cell 0, line 2" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_to_overwrite_existing_notebooks_unless_forced(tmp_path, capsys):
+    source = tmp_path / "solutions"
+    source.mkdir()
+    (source / "01_cube.ipynb").write_text(json.dumps(notebook(("code", SOLVED_CELL))))
+    (source / "02_plain.ipynb").write_text(json.dumps(notebook(("code", "print(1)"))))
+    out = tmp_path / "out"
+    out.mkdir()
+    work = out / "01_cube.ipynb"
+    work.write_text("a student's work")
+    assert run_cli("student-copies", str(out), "--source", str(source)) == 1
+    error = capsys.readouterr().err
+    assert "already holds 01_cube.ipynb; a student's work may be in them" in error and "--force" in error
+    assert work.read_text() == "a student's work"
+    assert not (out / "02_plain.ipynb").exists()  # nothing written, not even the new notebook
+    assert run_cli("student-copies", str(out), "--source", str(source), "--force") == 0
+    assert "raise NotImplementedError()" in "".join(json.loads(work.read_text())["cells"][0]["source"])
 
 
 def test_cli_lists_every_exercise(capsys):

@@ -7,7 +7,7 @@ check() returns a Result (status: passed, failed, not attempted, error) and neve
 student's unfinished stub is reported as "not attempted" instead of crashing the notebook.
 """
 
-from .bugs import backward_bug, buggy_backward, train_without_zero_grad, zero_grad_bug
+from .bugs import backward_bug, buggy_backward, train_with_misplaced_zero_grad, train_without_zero_grad, zero_grad_bug
 from .checking import ERROR, FAILED, NOT_ATTEMPTED, PASSED, Exercise, Result
 from .derivatives import chain_rule, cube_op
 from .descent import descend, learning_rate, sgd_momentum, valley
@@ -50,6 +50,7 @@ __all__ = [
     "zero_grad_bug",
     "buggy_backward",
     "train_without_zero_grad",
+    "train_with_misplaced_zero_grad",
     "descend",
     "valley",
     "toy_model",

@@ -8,10 +8,26 @@ from collections.abc import Callable
 
 from ..engine import Value, topological_order
 from ..gradcheck import numerical_grad
-from .checking import Exercise, Wrong, require_callable
-from .training import check_training_loop, reference_train, train_without_zero_grad
+from .checking import Exercise, Wrong, library_backward_forbidden, require_callable
+from .training import (
+    TRAIN_LR,
+    TRAIN_STEPS,
+    check_training_loop,
+    reference_train,
+    toy_model,
+    toy_regression,
+    train_with_misplaced_zero_grad,
+    train_without_zero_grad,
+)
 
-__all__ = ["backward_bug", "zero_grad_bug", "buggy_backward", "train_without_zero_grad", "BACKWARD_CASES"]
+__all__ = [
+    "backward_bug",
+    "zero_grad_bug",
+    "buggy_backward",
+    "train_with_misplaced_zero_grad",
+    "train_without_zero_grad",
+    "BACKWARD_CASES",
+]
 
 
 def buggy_backward(root: Value) -> None:
@@ -45,9 +61,34 @@ BACKWARD_CASES: list[tuple[str, Callable[..., Value], list[float]]] = [
 _LEAF_NAMES = "abc"
 
 
+def _forward_order_backward(root: Value) -> None:
+    """The fixed backward() walking the order the wrong way round: children before the nodes that use them."""
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in order:
+        for child, local in zip(node._children, node._local_grads):
+            child.grad += local * node.grad
+
+
+_BY_HAND = (
+    "your backward calls Value.backward(), the library's own; this exercise is to write it: walk "
+    "topological_order(root) in reverse and add local * node.grad to each child"
+)
+
+
 def _grads_with(backward: Callable[[Value], object], f: Callable[..., Value], numbers: list[float]) -> list[float]:
+    """The leaves' gradients after `backward` runs on f(*leaves); Wrong if it left the output's own gradient at 0."""
     leaves = [Value(x) for x in numbers]
-    backward(f(*leaves))
+    root = f(*leaves)
+    with library_backward_forbidden(_BY_HAND):
+        backward(root)
+    if root.grad == 0.0 and all(leaf.grad == 0.0 for leaf in leaves):
+        raise Wrong(
+            "root.grad is still 0, and so is every other gradient: your backward changed nothing. Seed the "
+            "output first, root.grad = 1.0 (d root / d root), then walk the graph"
+        )
     return [leaf.grad for leaf in leaves]
 
 
@@ -70,7 +111,15 @@ def check_backward(answer: object) -> str:
                 f"{where}. A Value used more than once gets a gradient from each use, and they must add up: "
                 "the bug is still there"
             )
-        raise Wrong(f"{where}. Visit the nodes in reverse topological order, output first")
+        if grads == _grads_with(_forward_order_backward, f, numbers):
+            raise Wrong(
+                f"{where}. You visit the nodes output-last; visit them in reverse topological order, output "
+                "first, so each node's gradient is complete before it is passed on"
+            )
+        raise Wrong(
+            f"{where}. Each child should receive its local derivative times node.grad: "
+            "child.grad += local * node.grad, for every node from the output back"
+        )
     return "the gradients agree with finite differences on a * b, a * a + a and tanh(a * b + a) * b."
 
 
@@ -88,16 +137,34 @@ backward_bug = Exercise(
 )
 
 
+def check_zero_grad_fix(answer: object) -> str:
+    """The fixed loop trains like the reference loop; a loop that still clears too late is named as such."""
+    train = require_callable(answer, "your function train(model, xs, ys, steps, lr)")
+    model = toy_model()
+    start = [p.data for p in model.parameters()]
+    xs, ys = toy_regression()
+    losses = train(model, xs, ys, TRAIN_STEPS, TRAIN_LR)
+    unchanged = [p.data for p in model.parameters()] == start
+    still_buggy = isinstance(losses, list) and len(losses) == TRAIN_STEPS and all(type(v) is float for v in losses)
+    if unchanged and still_buggy and len(set(losses)) == 1:  # one loss, over and over: nothing ever moved
+        raise Wrong(
+            f"the loss stays at {losses[0]:.4f} and the parameters never move, as in the buggy loop: step() must "
+            "run after backward() while the gradients are still there. Clear them before backward(), not between "
+            "backward() and step()"
+        )
+    return check_training_loop(train)
+
+
 zero_grad_bug = Exercise(
     name="zero_grad_bug",
-    title="Find the bug in a training loop whose loss will not settle",
+    title="Find the bug in a training loop whose loss never moves",
     lesson="04",
-    checker=check_training_loop,
+    checker=check_zero_grad_fix,
     hints=(
-        "Print p.grad of one parameter for the first three steps of train_without_zero_grad. Does it look like "
-        "the gradient of the current loss?",
-        "backward() adds to .grad (PyTorch does too), so each step sees the sum of all the gradients so far.",
-        "Call optimizer.zero_grad() in every step, before loss.backward().",
+        "Print p.grad of one parameter right after loss.backward(), and again right before optimizer.step(). "
+        "What does step() get to work with?",
+        "step() moves each parameter by lr * p.grad. Every line of the loop is needed; one is in the wrong place.",
+        "Call optimizer.zero_grad() before loss.backward(), not between backward() and step().",
     ),
     reference=reference_train,
 )

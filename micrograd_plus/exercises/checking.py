@@ -2,20 +2,33 @@
 
 A checker is a plain function that takes the student's answer and either returns a short success
 message or raises `Wrong` with a specific one (what is wrong, with the numbers). `Exercise.check`
-turns that into a `Result`, and turns a stub that still raises NotImplementedError into
-"not attempted" and any other exception from the student's code into "error", so a notebook cell
-that calls check() never crashes.
+turns that into a `Result`: a stub of the student's that still raises NotImplementedError is
+"not attempted" (one raised by a base class of ours, such as Optimizer.step, is an "error" naming the
+method to write), and any other exception is "error", so a notebook cell that calls check() never crashes.
 """
 
 import inspect
 import math
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
 
-__all__ = ["Exercise", "Result", "Text", "Wrong", "PASSED", "FAILED", "NOT_ATTEMPTED", "ERROR"]
+from ..engine import Value
+
+__all__ = [
+    "Exercise",
+    "Result",
+    "Text",
+    "Wrong",
+    "PASSED",
+    "FAILED",
+    "NOT_ATTEMPTED",
+    "ERROR",
+    "library_backward_forbidden",
+]
 
 PASSED = "passed"
 FAILED = "failed"
@@ -73,11 +86,21 @@ class Exercise:
         """Run the checker on `answer` (usually the function you wrote); never raises."""
         try:
             message = self.checker(answer)
-        except NotImplementedError:
+        except NotImplementedError as error:
+            library = _raised_in_library(error)
+            if library is None:  # the student's own stub
+                return Result(
+                    self.name,
+                    NOT_ATTEMPTED,
+                    "Replace `raise NotImplementedError()` with your answer, then run check() again.",
+                )
+            name = library.split(".")[-1]
             return Result(
                 self.name,
-                NOT_ATTEMPTED,
-                "Replace `raise NotImplementedError()` with your answer, then run check() again.",
+                ERROR,
+                f"{library}() raised NotImplementedError: your class does not define {name}(), so the base "
+                f"class's placeholder ran. Write def {name}(self) in your class (check the spelling), then run "
+                "check() again.",
             )
         except Wrong as wrong:
             return Result(self.name, FAILED, str(wrong))
@@ -87,8 +110,10 @@ class Exercise:
 
     def hint(self, level: int = 1) -> Text:
         """The hint number `level` (1 is the gentlest); the last one almost gives the answer away."""
-        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= len(self.hints):
+        if isinstance(level, bool) or not isinstance(level, int) or level < 1:
             raise ValueError(f"{self.name} has hints 1 to {len(self.hints)}, got {level!r}")
+        if level > len(self.hints):
+            return Text(f"There are only {len(self.hints)} hints; solution() shows a reference answer.")
         return Text(f"Hint {level} of {len(self.hints)}: {self.hints[level - 1]}")
 
     def solution(self) -> Text:
@@ -99,13 +124,48 @@ class Exercise:
         return f"Exercise {self.name!r} (lesson {self.lesson}): {self.title}"
 
 
+_PACKAGE = Path(__file__).resolve().parents[1]  # micrograd_plus: frames here are ours, not the student's
+
+
+def _in_package(filename: str) -> bool:
+    return Path(filename).resolve().is_relative_to(_PACKAGE)
+
+
 def _describe(error: BaseException) -> str:
     """'ZeroDivisionError: division by zero (in cube, line 3)': the error and where in the student's code."""
     frames = traceback.extract_tb(error.__traceback__)
-    ours = str(Path(__file__).resolve().parents[1])  # the micrograd_plus package
-    theirs = [frame for frame in frames if not str(Path(frame.filename).resolve()).startswith(ours)]
+    theirs = [frame for frame in frames if not _in_package(frame.filename)]
     where = f" (in {theirs[-1].name}, line {theirs[-1].lineno})" if theirs else ""
     return f"{type(error).__name__}: {error}{where}"
+
+
+def _raised_in_library(error: BaseException) -> str | None:
+    """The qualified name ('Optimizer.step') of the package function that raised `error`, or None.
+
+    None means the innermost frame is the student's code: their stub still says NotImplementedError.
+    """
+    tb = error.__traceback__
+    if tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return code.co_qualname if _in_package(code.co_filename) else None
+
+
+@contextmanager
+def library_backward_forbidden(why: str) -> Iterator[None]:
+    """While active, Value.backward() raises Wrong(why): the exercise is to do its work by hand."""
+
+    def forbidden(self, gradient: float = 1.0) -> None:
+        raise Wrong(why)
+
+    original = Value.backward
+    Value.backward = forbidden
+    try:
+        yield
+    finally:  # restored even when the student's code raised
+        Value.backward = original
 
 
 # ---- helpers the checkers share ---------------------------------------------------------------

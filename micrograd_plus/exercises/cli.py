@@ -1,7 +1,7 @@
 """The `exercises` subcommand: list the exercises, and write student copies of the exercise notebooks.
 
     python -m micrograd_plus exercises list
-    python -m micrograd_plus exercises student-copies OUT [--source FOLDER]
+    python -m micrograd_plus exercises student-copies OUT [--source FOLDER] [--force]
 
 The solution notebooks are not installed with the package: by default they are read from
 notebooks/exercises of the source checkout this package runs from; --source names another folder.
@@ -26,7 +26,7 @@ def student_copies(args: argparse.Namespace) -> int:
     """Write the student notebooks into args.out; report each file and how many solutions it stubs."""
     source = args.source if args.source is not None else default_source()
     try:
-        written = write_student_copies(source, args.out)
+        written = write_student_copies(source, args.out, force=args.force)
     except (OSError, ValueError) as error:  # a missing folder or a malformed marker: say which, no traceback
         print(f"micrograd-plus exercises student-copies: error: {error}", file=sys.stderr)
         return 1
@@ -54,6 +54,11 @@ def add_parser(subparsers) -> None:
         type=Path,
         default=None,
         help=f"folder of solution notebooks (default: {default_source()})",
+    )
+    copies.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite notebooks of the same name already in OUT (by default an existing one is an error)",
     )
     copies.set_defaults(run=student_copies)
 

@@ -4,10 +4,11 @@ Both are checked against finite differences (micrograd_plus.gradcheck), never ag
 """
 
 import math
+from numbers import Real
 
 from ..engine import Value, topological_order
 from ..gradcheck import GradcheckError, gradcheck, numerical_grad
-from .checking import Exercise, Wrong, as_numbers, require_callable
+from .checking import Exercise, Wrong, as_numbers, library_backward_forbidden, require_callable
 
 __all__ = ["cube_op", "chain_rule"]
 
@@ -19,12 +20,29 @@ def reference_cube(a: Value) -> Value:
     return Value(a.data**3, (a,), (3.0 * a.data**2,), "cube")  # d(a**3)/da = 3 a**2
 
 
+def _call_cube(cube, a: Value) -> object:
+    """cube(a), turning Value's complaint about non-tuple children into the exercise's own advice."""
+    try:
+        return cube(a)
+    except TypeError as error:
+        tb = error.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None and tb.tb_frame.f_code is Value.__init__.__code__:  # raised by Value(...) itself
+            raise Wrong(f"{_TUPLES} (Value said: {error})") from None
+        raise
+
+
+_TUPLES = "children and local derivatives are tuples: (a,) and (local,), with the comma"
+_BUILD = "build Value(a.data**3, (a,), (local,), 'cube') with the local derivative you work out yourself"
+
+
 def check_cube(answer: object) -> str:
     """The output is a Value with a**3, one node whose only child is `a`, and the right local derivative."""
     cube = require_callable(answer, "your function cube(a)")
     for x in CUBE_POINTS:
         a = Value(x)
-        out = cube(a)
+        out = _call_cube(cube, a)
         if not isinstance(out, Value):
             raise Wrong(
                 f"cube(Value({x})) returned {type(out).__name__} {out!r}; return a new Value: "
@@ -32,7 +50,19 @@ def check_cube(answer: object) -> str:
             )
         if not abs(out.data - x**3) <= 1e-9 * max(1.0, abs(x**3)):
             raise Wrong(f"the forward rule is off: cube(Value({x})).data is {out.data!r}, but {x}**3 = {x**3!r}")
-        if tuple(out._children) != (a,):
+        if type(out._children) is not tuple or type(out._local_grads) is not tuple:
+            raise Wrong(f"{_TUPLES}; got children {out._children!r} and local derivatives {out._local_grads!r}")
+        if out._op.startswith("**"):  # a**3 or a**3.0: the library's power op, not a new one
+            raise Wrong(
+                f"your cube returns the library's own power op ({out._op!r}), whose local derivative engine.py "
+                f"already wrote; this exercise asks for a new op: {_BUILD}"
+            )
+        if out._children != (a,):
+            if out._children and all(child is a for child in out._children):
+                raise Wrong(
+                    f"your node lists `a` {len(out._children)} times as its child; give it exactly one child, "
+                    "(a,), and one local derivative, the whole d(a**3)/da"
+                )
             nodes = topological_order(out)
             if a not in nodes:
                 raise Wrong(
@@ -42,8 +72,21 @@ def check_cube(answer: object) -> str:
             ops = [node._op for node in nodes if node._children]
             raise Wrong(
                 f"your cube computes the right number, but from {len(ops)} existing ops {ops}; this exercise asks "
-                "for ONE new node whose local derivative you write yourself: Value(data, (a,), (local,), 'cube')"
+                f"for ONE new node: {_BUILD}"
             )
+        if len(out._local_grads) != 1:
+            raise Wrong(
+                f"one child needs one local derivative, got {len(out._local_grads)}: {out._local_grads!r}; "
+                "give (local,) with the comma"
+            )
+        local = out._local_grads[0]
+        if isinstance(local, Value):
+            raise Wrong(
+                f"the local derivative must be a plain float (3 * a.data**2), got a Value ({local!r}): "
+                "it is a number the chain rule multiplies, not a new part of the graph"
+            )
+        if isinstance(local, bool) or not isinstance(local, Real):
+            raise Wrong(f"the local derivative must be a plain float, got {type(local).__name__}: {local!r}")
         try:
             gradcheck(cube, [x])
         except GradcheckError:
@@ -86,12 +129,19 @@ def reference_chain_rule(a: float, b: float, c: float) -> tuple[float, float, fl
     return dL_dn * b, dL_dn * a, dL_dn * 1.0
 
 
+_BY_HAND = (
+    "your grads() calls Value.backward(), which does the chain rule for you; this exercise is to do it by hand: "
+    "with plain floats and math.tanh, multiply the local derivatives along the path from L to each input"
+)
+
+
 def check_chain_rule(answer: object) -> str:
     """Each of the three gradients agrees with finite differences at two points."""
     grads = require_callable(answer, "your function grads(a, b, c)")
     names = ("dL/da", "dL/db", "dL/dc")
     for a, b, c in CHAIN_POINTS:
-        given = as_numbers(grads(a, b, c), 3, f"grads({a}, {b}, {c})")
+        with library_backward_forbidden(_BY_HAND):
+            given = as_numbers(grads(a, b, c), 3, f"grads({a}, {b}, {c})")
         numerical = numerical_grad(chain_rule_loss, [a, b, c])
         wrong = [i for i in range(3) if not abs(given[i] - numerical[i]) <= 1e-5 + 1e-3 * abs(numerical[i])]
         if not wrong:

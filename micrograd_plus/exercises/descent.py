@@ -14,60 +14,67 @@ from .checking import Exercise, Wrong, as_number
 __all__ = ["learning_rate", "sgd_momentum", "valley", "descend"]
 
 VALLEY_START = (3.0, 1.0)
-VALLEY_STEPS = 40
+VALLEY_STEPS = 60
 VALLEY_TARGET = 1e-3
+VALLEY_STEEPNESS = 20.0  # lesson 3's valley has 10; a different valley, so the lesson's lr is not the answer
 
 
 def valley(x: Value, y: Value) -> Value:
-    """f(x, y) = x**2 + 10 y**2: a valley ten times steeper across (y) than along (x); its minimum is 0 at (0, 0)."""
-    return x**2 + 10.0 * y**2
+    """f(x, y) = x**2 + 20 y**2: a valley twenty times steeper across (y) than along (x); its minimum is 0 at (0, 0)."""
+    return x**2 + VALLEY_STEEPNESS * y**2
+
+
+def _descent_path(lr: float, steps: int, start: tuple[float, float]) -> list[tuple[float, float, float]]:
+    """(x, y, loss) before each step and after the last, on `valley`; stops early once the loss blows up."""
+    x, y = start
+    path = []
+    for _ in range(steps):
+        xv, yv = Value(x), Value(y)
+        loss = valley(xv, yv)
+        path.append((x, y, loss.data))
+        if loss.data > 1e12:  # diverged: stop before the numbers overflow
+            return path
+        loss.backward()
+        x, y = x - lr * xv.grad, y - lr * yv.grad
+    path.append((x, y, valley(Value(x), Value(y)).data))
+    return path
 
 
 def descend(lr: float, steps: int = VALLEY_STEPS, start: tuple[float, float] = VALLEY_START) -> list[float]:
     """Gradient descent on `valley` from `start`: the loss before each step and after the last (stops on blow-up)."""
-    x, y = start
-    losses = []
-    for _ in range(steps):
-        xv, yv = Value(x), Value(y)
-        loss = valley(xv, yv)
-        losses.append(loss.data)
-        if loss.data > 1e12:  # diverged: stop before the numbers overflow
-            return losses
-        loss.backward()
-        x, y = x - lr * xv.grad, y - lr * yv.grad
-    losses.append(valley(Value(x), Value(y)).data)
-    return losses
+    return [loss for _, _, loss in _descent_path(lr, steps, start)]
 
 
 def reference_learning_rate() -> float:
-    """A learning rate that brings the valley's loss below 1e-3 in 40 steps."""
-    return 0.08  # y shrinks by |1 - 20 lr| = 0.6 per step, x by 1 - 2 lr = 0.84: both settle
+    """A learning rate that brings the valley's loss below 1e-3 in 60 steps."""
+    return 0.045  # y shrinks by |1 - 40 lr| = 0.8 per step, x by 1 - 2 lr = 0.91: both settle in time
 
 
 def check_learning_rate(answer: object) -> str:
-    """Run 40 steps of gradient descent with the chosen lr; the loss must end below 1e-3 without diverging."""
+    """Run 60 steps of gradient descent with the chosen lr; the loss must end below 1e-3 without diverging."""
     lr = as_number(answer() if callable(answer) and not isinstance(answer, Real) else answer, "your learning rate")
     if lr <= 0.0:
         raise Wrong(
             f"the learning rate must be positive, got {lr!r}: with lr <= 0 each step stands still or climbs uphill"
         )
-    losses = descend(lr)
-    first, last = losses[0], losses[-1]
+    path = _descent_path(lr, VALLEY_STEPS, VALLEY_START)
+    first, (x, y, last) = path[0][2], path[-1]
     if last >= first:
         raise Wrong(
-            f"with lr = {lr} the loss grew from {first:.3g} to {last:.3g} in {len(losses) - 1} steps: it diverges. "
+            f"with lr = {lr} the loss grew from {first:.3g} to {last:.3g} in {len(path) - 1} steps: it diverges. "
             "Each step overshoots the valley floor by more than it started; the learning rate is too big"
         )
     if last >= VALLEY_TARGET:
-        if 1.0 - 20.0 * lr < 0.0:  # y flips sign every step: it jumps across the valley
+        fell = f"with lr = {lr} the loss only fell from {first:.3g} to {last:.3g} in {VALLEY_STEPS} steps"
+        goal = f"(the goal is below {VALLEY_TARGET})"
+        if VALLEY_STEEPNESS * y * y > x * x:  # the steep direction has not settled: y bounces across the valley
             raise Wrong(
-                f"with lr = {lr} the loss only fell from {first:.3g} to {last:.3g} in {VALLEY_STEPS} steps "
-                f"(the goal is below {VALLEY_TARGET}): y jumps from one side of the steep valley to the other at each "
-                "step. A slightly smaller learning rate settles faster"
+                f"{fell} {goal}: y jumps from one side of the steep valley to the other at each step. "
+                "A slightly smaller learning rate settles faster"
             )
         raise Wrong(
-            f"with lr = {lr} the loss only fell from {first:.3g} to {last:.3g} in {VALLEY_STEPS} steps (the goal is "
-            f"below {VALLEY_TARGET}): the steps are too small to reach the minimum in time. Try a bigger learning rate"
+            f"{fell} {goal}: x moves too slowly along the flat valley floor, the steps are too small to reach "
+            "the minimum in time. Try a bigger learning rate"
         )
     return f"with lr = {lr} the loss fell from {first:.3g} to {last:.2g} in {VALLEY_STEPS} steps."
 
@@ -79,9 +86,9 @@ learning_rate = Exercise(
     checker=check_learning_rate,
     hints=(
         "Try a few values with descend(lr) and look at the losses: 0.001, 0.01, 0.1, 1.0. Which ones go down?",
-        "Along y the slope is 20 y, so one step multiplies y by (1 - 20 lr): above lr = 0.1 it grows. "
+        "Along y the slope is 40 y, so one step multiplies y by (1 - 40 lr): above lr = 0.05 it grows. "
         "Along x a step multiplies x by (1 - 2 lr): too small an lr and x hardly moves.",
-        "Any lr between about 0.055 and 0.09 works, e.g. 0.08.",
+        "Any lr between about 0.037 and 0.048 works, e.g. 0.045: just below the 0.05 where y starts to grow.",
     ),
     reference=reference_learning_rate,
 )
@@ -113,6 +120,11 @@ def _bowl(x: Value, y: Value) -> Value:
 
 def _trajectory(make_optimizer: Callable[[list[Value]], object]) -> list[list[float]]:
     """The parameters after each of MOMENTUM_STEPS steps on the bowl, with fresh parameters."""
+    return _run_optimizer(make_optimizer)[0]
+
+
+def _run_optimizer(make_optimizer: Callable[[list[Value]], object]) -> tuple[list[list[float]], object]:
+    """The trajectory of MOMENTUM_STEPS steps on the bowl, and the optimizer that took them."""
     params = [Value(v) for v in MOMENTUM_START]
     optimizer = make_optimizer(params)
     trajectory = []
@@ -123,7 +135,7 @@ def _trajectory(make_optimizer: Callable[[list[Value]], object]) -> list[list[fl
         loss.backward()
         optimizer.step()
         trajectory.append([as_number(p.data, "a parameter after step()") for p in params])
-    return trajectory
+    return trajectory, optimizer
 
 
 def _same(a: list[list[float]], b: list[list[float]]) -> bool:
@@ -134,7 +146,7 @@ def check_sgd_momentum(answer: object) -> str:
     """Eight steps of the student's optimizer on a bowl match SGD(lr=0.05, momentum=0.9) at every step."""
     if not callable(answer):
         raise Wrong(f"check() expects your optimizer class, got {type(answer).__name__}: {answer!r}")
-    ours = _trajectory(lambda params: answer(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
+    ours, optimizer = _run_optimizer(lambda params: answer(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
     expected = _trajectory(lambda params: SGD(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
     if _same(ours, expected):
         return f"{MOMENTUM_STEPS} steps match SGD(lr={MOMENTUM_LR}, momentum={MOMENTUM}) to 1e-7."
@@ -142,9 +154,17 @@ def check_sgd_momentum(answer: object) -> str:
     if _same(ours, start * MOMENTUM_STEPS):
         raise Wrong("step() did not change the parameters: update p.data for every parameter in self.params")
     if _same(ours, _trajectory(lambda params: SGD(params, lr=MOMENTUM_LR))):
+        velocities = getattr(optimizer, "velocities", None)
+        if isinstance(velocities, list) and velocities and all(v == 0.0 for v in velocities):
+            raise Wrong(
+                f"your steps match plain SGD without momentum, and self.velocities is still {velocities} after "
+                f"{MOMENTUM_STEPS} steps: store the new velocity back, self.velocities[i] = momentum * "
+                "self.velocities[i] + p.grad; a loop variable is forgotten before the next step"
+            )
         raise Wrong(
             "your steps match plain SGD without momentum: keep one velocity per parameter, "
-            "velocity = momentum * velocity + grad, and step by lr * velocity"
+            "velocity = momentum * velocity + grad, store it back (self.velocities[i] = ...), "
+            "and step by lr * velocity"
         )
     losses = [_bowl(*map(Value, MOMENTUM_START)).data] + [_bowl(*map(Value, row)).data for row in ours]
     if losses[1] > losses[0]:

@@ -95,8 +95,11 @@ def student_notebook(notebook: dict, name: str = "notebook") -> tuple[dict, int]
     return student, total
 
 
-def write_student_copies(source: Path, out: Path) -> list[tuple[Path, int]]:
-    """Write a student copy of every notebook in `source` into `out`; return (path, solutions replaced) for each."""
+def write_student_copies(source: Path, out: Path, force: bool = False) -> list[tuple[Path, int]]:
+    """Write a student copy of every notebook in `source` into `out`; return (path, solutions replaced) for each.
+
+    Notebooks already in `out` may hold a student's work: unless `force`, any existing target is an error.
+    """
     source, out = Path(source), Path(out)
     if not source.is_dir():
         raise FileNotFoundError(f"the solution notebooks folder {source} does not exist; pass --source with the folder")
@@ -105,6 +108,13 @@ def write_student_copies(source: Path, out: Path) -> list[tuple[Path, int]]:
         raise FileNotFoundError(f"found no .ipynb notebooks in {source}; pass --source with the solution notebooks")
     if out.resolve() == source.resolve():
         raise ValueError(f"OUT ({out}) is the solutions folder itself; writing there would erase the solutions")
+    existing = [out / path.name for path in notebooks if (out / path.name).exists()]
+    if existing and not force:
+        names = ", ".join(path.name for path in existing)
+        raise FileExistsError(
+            f"{out} already holds {names}; a student's work may be in them, so nothing was written. "
+            "Choose another folder, or pass --force to overwrite them"
+        )
     students = []
     for path in notebooks:  # convert all before writing any, so a bad marker leaves no half-written folder
         with path.open(encoding="utf-8") as file:

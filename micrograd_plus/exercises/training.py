@@ -13,7 +13,16 @@ from ..nn import MLP
 from ..optim import SGD
 from .checking import Exercise, Wrong, as_number, require_callable
 
-__all__ = ["training_loop", "toy_regression", "toy_model", "check_training_loop", "TRAIN_STEPS", "TRAIN_LR"]
+__all__ = [
+    "training_loop",
+    "toy_regression",
+    "toy_model",
+    "check_training_loop",
+    "train_without_zero_grad",
+    "train_with_misplaced_zero_grad",
+    "TRAIN_STEPS",
+    "TRAIN_LR",
+]
 
 TRAIN_STEPS = 25
 TRAIN_LR = 0.1
@@ -52,6 +61,21 @@ def train_without_zero_grad(model: MLP, xs: list[list[float]], ys: list[float], 
     for _ in range(steps):
         loss = mse_loss([model(x) for x in xs], ys)
         loss.backward()
+        optimizer.step()
+        losses.append(loss.data)
+    return losses
+
+
+def train_with_misplaced_zero_grad(
+    model: MLP, xs: list[list[float]], ys: list[float], steps: int, lr: float
+) -> list[float]:
+    """A training loop with a bug: it clears the gradients, but at the wrong moment."""
+    optimizer = SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = mse_loss([model(x) for x in xs], ys)
+        loss.backward()
+        optimizer.zero_grad()
         optimizer.step()
         losses.append(loss.data)
     return losses

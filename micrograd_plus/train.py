@@ -119,7 +119,8 @@ def fit(
     Batches are reshuffled each epoch from random.Random(seed); batch_size=None puts every training
     row in one batch (full-batch gradient descent: one step per epoch). The training loss of an epoch is the
     mean of its batch losses (weighted by batch size); the test loss is measured after the epoch.
-    With progress=True a one-line progress display is shown when the output is a terminal.
+    progress=True shows progress on sys.stdout: on a terminal one line rewritten in place; in a notebook,
+    a pipe or a log, a plain line at epoch 1, every tenth of the epochs and the last. progress=False is silent.
     Each step runs inside engine.no_gc(): our graphs have no cycles, so the cyclic collector only slows it.
     """
     if len(train) == 0:
@@ -130,67 +131,105 @@ def fit(
             raise ValueError(f"fit() needs {name} to be a positive whole number, got {value!r}")
     rng = random.Random(seed)
     history = History()
-    display = _Progress(epochs) if progress and sys.stdout.isatty() else None
+    display = _Progress(epochs, sys.stdout) if progress else None
     start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        total = 0.0
-        for batch in batches(len(train), batch_size, rng):
-            with no_gc():
+    try:
+        for epoch in range(1, epochs + 1):
+            total = 0.0
+            for batch in batches(len(train), batch_size, rng):
+                with no_gc():
+                    try:
+                        predictions = [model(train.X[i]) for i in batch]
+                        loss = loss_fn(predictions, [train.y[i] for i in batch])
+                    except OverflowError as error:
+                        raise _diverged(epoch, optimizer) from error
+                    if not math.isfinite(loss.data):
+                        raise _diverged(epoch, optimizer)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                total += loss.data * len(batch)
+            history.train_loss.append(total / len(train))
+            if test is not None:
                 try:
-                    predictions = [model(train.X[i]) for i in batch]
-                    loss = loss_fn(predictions, [train.y[i] for i in batch])
-                except OverflowError as error:
-                    raise _diverged(epoch, optimizer) from error
-                if not math.isfinite(loss.data):
-                    raise _diverged(epoch, optimizer)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            total += loss.data * len(batch)
-        history.train_loss.append(total / len(train))
-        if test is not None:
-            history.test_loss.append(evaluate(model, loss_fn, test))
+                    test_loss = evaluate(model, loss_fn, test)
+                except OverflowError as error:  # the last step's update can blow up only the test rows
+                    raise _diverged(epoch, optimizer, "test") from error
+                if not math.isfinite(test_loss):
+                    raise _diverged(epoch, optimizer, "test")
+                history.test_loss.append(test_loss)
+            if display:
+                display.update(epoch, history)
+    finally:
         if display:
-            display.update(epoch, history)
+            display.close()
     history.seconds = time.perf_counter() - start
-    if display:
-        display.close()
     return history
 
 
-def _diverged(epoch: int, optimizer: Optimizer) -> RuntimeError:
+def _diverged(epoch: int, optimizer: Optimizer, rows: str = "training") -> RuntimeError:
     return RuntimeError(
-        f"training diverged at epoch {epoch}: the loss overflowed to infinity or NaN. "
+        f"training diverged at epoch {epoch}: the loss on the {rows} rows overflowed to infinity or NaN. "
         f"Lower the learning rate (it is lr={optimizer.lr}) or standardise the data."
     )
 
 
 class _Progress:
-    """One line, rewritten in place with a carriage return: epoch, losses, elapsed time."""
+    """Training progress: on a terminal one line rewritten in place; elsewhere a plain line every ~10% of epochs.
 
-    def __init__(self, epochs: int):
+    Elsewhere is a notebook (ipykernel's stream is not a terminal), a pipe or a log file, where a carriage
+    return would not rewrite anything: there a line is printed at epoch 1, at every tenth of the epochs and at the
+    last one (at most 12 lines).
+    """
+
+    def __init__(self, epochs: int, stream):
         self.epochs = epochs
+        self.stream = stream
+        self.terminal = _is_terminal(stream)
+        self.every = math.ceil(epochs / 10)
         self.start = time.perf_counter()
+        self.written = False
 
     def update(self, epoch: int, history: History) -> None:
-        width = 24
-        filled = width * epoch // self.epochs
-        bar = "#" * filled + "." * (width - filled)
         test = f"  test loss {history.test_loss[-1]:.4f}" if history.test_loss else ""
         elapsed = time.perf_counter() - self.start
-        line = f"\r[{bar}] epoch {epoch}/{self.epochs}  train loss {history.train_loss[-1]:.4f}{test}  {elapsed:.1f}s"
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        status = f"epoch {epoch}/{self.epochs}  train loss {history.train_loss[-1]:.4f}{test}  {elapsed:.1f}s"
+        if self.terminal:
+            width = 24
+            filled = width * epoch // self.epochs
+            self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {status}")
+        elif epoch == 1 or epoch % self.every == 0 or epoch == self.epochs:
+            self.stream.write(status + "\n")
+        else:
+            return
+        self.stream.flush()
+        self.written = True
 
     def close(self) -> None:
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        if self.terminal and self.written:  # end the rewritten line
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 def predict(model: Module, X: Sequence[Sequence[float]]) -> list[float]:
-    """The model's output for each row of `X`, as plain floats."""
+    """The model's output for each row of `X`, as plain floats (the model must have one output)."""
     with no_gc():
-        return [model(row).data for row in X]
+        outputs = [model(row) for row in X]
+    for out in outputs[:1]:
+        if not isinstance(out, Value):
+            count = f"{len(out)} outputs" if isinstance(out, (list, tuple)) else f"a {type(out).__name__}"
+            raise TypeError(
+                f"predict() needs a model with one output (a Value) per row, but this model returns {count}; "
+                "for several outputs use [[v.data for v in model(row)] for row in X]"
+            )
+    return [out.data for out in outputs]
 
 
 def evaluate(model: Module, loss_fn: Callable[[list[Value], list[float]], Value], data: Dataset) -> float:

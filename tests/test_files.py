@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from micrograd_plus.files import save_json, write_atomically
+from micrograd_plus.files import _umask, read_json, save_json, write_atomically
 
 
 def test_write_atomically_writes_text_and_bytes(tmp_path):
@@ -40,3 +40,65 @@ def test_save_json_refuses_what_json_cannot_hold(tmp_path):
     with pytest.raises(TypeError):
         save_json(tmp_path / "model.json", {"model": object()})
     assert not (tmp_path / "model.json").exists()
+
+
+def test_saving_onto_a_folder_names_the_folder_not_a_temporary_file(tmp_path):
+    (tmp_path / "model.json").mkdir()
+    with pytest.raises(IsADirectoryError, match="model.json.*is a folder") as caught:
+        write_atomically(tmp_path / "model.json", "{}")
+    assert ".tmp" not in str(caught.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_write_atomically_syncs_the_temporary_file_before_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    write_atomically(tmp_path / "a.txt", "x")
+    assert events == ["fsync", "replace"]
+
+
+def test_umask_is_read_without_setting_it_where_proc_allows(monkeypatch):
+    mask = os.umask(0o027)
+    try:
+        if os.path.exists("/proc/self/status"):
+            monkeypatch.setattr(os, "umask", lambda *args: pytest.fail("_umask set the umask"))
+        assert _umask() == 0o027
+    finally:
+        monkeypatch.undo()
+        os.umask(mask)
+
+
+FORMAT = "micrograd_plus.test_thing"
+WHAT = "a test thing (made by the tests)"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\xff\xfe not utf-8", "is not UTF-8 text"),
+        (b"{not json", "is not valid JSON"),
+        (b"[1, 2]", "is not a test thing .*: it holds a JSON list, not an object"),
+        (b'{"version": 1}', "is not a test thing .*: it has no 'format' field"),
+        (b'{"format": "something.else"}', "its format is 'something.else', expected 'micrograd_plus.test_thing'"),
+    ],
+)
+def test_read_json_gives_one_clear_error_for_each_kind_of_bad_file(tmp_path, content, message):
+    path = tmp_path / "thing.json"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as caught:
+        read_json(path, FORMAT, WHAT)
+    assert "thing.json" in str(caught.value) and WHAT in str(caught.value)
+
+
+def test_read_json_missing_file_and_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no file at .*missing.json.*expected a test thing"):
+        read_json(tmp_path / "missing.json", FORMAT, WHAT)
+    with pytest.raises(ValueError, match="is a folder, not a file; expected a test thing"):
+        read_json(tmp_path, FORMAT, WHAT)
+
+
+def test_read_json_returns_the_object_it_read(tmp_path):
+    path = save_json(tmp_path / "thing.json", {"format": FORMAT, "version": 1, "weights": [1.5]})
+    assert read_json(path, FORMAT, WHAT) == {"format": FORMAT, "version": 1, "weights": [1.5]}

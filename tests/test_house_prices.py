@@ -11,6 +11,7 @@ from micrograd_plus.datasets import load_windsor, make_houses, train_test_split
 from micrograd_plus.demos.house_prices import (
     DEFAULT_HYPERPARAMETERS,
     MODEL_FORMAT,
+    HousePriceModel,
     load_model,
     run_house_prices,
 )
@@ -45,8 +46,13 @@ def test_the_cli_run_writes_every_output_file(cli_run):
 
 def test_the_report_compares_with_baselines_and_explains_every_weight(cli_run):
     out, _, printed = cli_run
-    assert "\r" not in printed  # no progress line when the output is not a terminal
-    assert printed.strip() == (out / "report.txt").read_text().strip()
+    report = (out / "report.txt").read_text().strip()
+    assert printed.strip().endswith(report)
+    progress = printed.strip()[: -len(report)].strip().splitlines()
+    # not a terminal: plain progress lines (every epoch of 3), no carriage returns
+    assert "\r" not in printed
+    assert progress[0] == "training the linear neuron" and progress[4] == "training the MLP 11-2-1 (tanh)"
+    assert [line.split("  ")[0] for line in progress[1:4] + progress[5:]] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"] * 2
     for phrase in ("predict the training mean", "least squares (closed form)", "linear neuron", "MLP 11-2-1"):
         assert phrase in printed
     assert "lr=0.05  epochs=3  batch_size=all  hidden=[2]" in printed
@@ -187,7 +193,7 @@ def write_json(tmp_path, data) -> str:
         (lambda m: json.dumps(m)[:200], "is not valid JSON"),
         (
             lambda m: {"format": "keras", "weights": []},
-            "is not a micrograd_plus house-price model: its format is 'keras'",
+            "is not a micrograd_plus house-price model .*: its format is 'keras'",
         ),
         (lambda m: [1, 2, 3], "is not a micrograd_plus house-price model"),
         (lambda m: {**m, "version": 99}, "has format version 99; this program reads version 1"),
@@ -211,7 +217,7 @@ def test_corrupt_or_foreign_json_is_refused_with_the_reason(tmp_path, saved_mode
 
 
 def test_missing_model_file_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no model file at .*absent.json"):
+    with pytest.raises(FileNotFoundError, match="no file at .*absent.json.*written by `micrograd-plus house-prices`"):
         load_model(tmp_path / "absent.json")
 
 
@@ -241,3 +247,170 @@ def test_a_bad_csv_stops_the_job_with_the_loader_message(tmp_path, capsys):
     assert main(["house-prices", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
     error = capsys.readouterr().err
     assert "micrograd-plus house-prices: error:" in error and "row 2 (line 3), column 'size'" in error
+
+
+# ---- the reviewer's bugs, one test each --------------------------------------------------------------
+
+
+def write_csv(path, header, rows):
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+def test_constant_feature_column_is_refused_naming_it(tmp_path, capsys):
+    houses = make_houses(60, seed=3)
+    path = write_csv(tmp_path / "c.csv", ["price", "lot", "b"], [[p, row[0], 7] for p, row in zip(houses.y, houses.X)])
+    assert main(["house-prices", "--data", path, "--epochs", "1", "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "the feature column(s) 'b' have the same value in every row of" in error and "Remove them" in error
+    assert not (tmp_path / "out").exists()  # refused before training: no outputs
+
+
+def test_constant_feature_column_in_the_training_split_only_is_refused_naming_the_seed(tmp_path):
+    houses = make_houses(20, seed=3)
+    train, test = train_test_split(houses, 0.2, seed=0)
+    flag = [[1.0 if row in test.X[:1] else 0.0] for row in houses.X]  # 1 only in one test row
+    path = write_csv(
+        tmp_path / "c.csv", ["price", "lot", "flag"], [[p, r[0], *f] for p, r, f in zip(houses.y, houses.X, flag)]
+    )
+    with pytest.raises(ValueError, match=r"'flag' have the same value in every training row \(the split with seed 0\)"):
+        run_house_prices(path, hyperparameters=Hyperparameters(epochs=1), out=tmp_path / "out", quiet=True)
+
+
+def test_huge_learning_rate_diverging_on_the_test_set_is_one_clear_line(tmp_path, capsys):
+    assert main(["house-prices", "--lr", "1e300", "--epochs", "2", "--quiet", "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "error: training diverged at epoch 1" in error and "Lower the learning rate" in error
+    assert "Traceback" not in error
+
+
+def test_guarded_catches_arithmetic_error_and_the_csv_refuses_absurd_magnitudes(tmp_path, capsys, monkeypatch):
+    houses = make_houses(20, seed=3)
+    path = write_csv(tmp_path / "h.csv", ["price", "lot"], [[p, row[0] * 1e300] for p, row in zip(houses.y, houses.X)])
+    assert main(["house-prices", "--data", path, "--epochs", "1", "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "row 1 (line 2), column 'lot': " in error and "is too large" in error
+    import micrograd_plus.demos.house_prices as house_prices
+
+    def overflow(*args, **kwargs):
+        raise OverflowError("math range error")
+
+    monkeypatch.setattr(house_prices, "run_house_prices", overflow)
+    assert main(["house-prices", "--epochs", "1", "--out", str(tmp_path / "out")]) == 2
+    assert "error: a calculation overflowed (math range error); rescale the data" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda m: m["networks"]["linear"]["state_dict"].update({"layers.0.neurons.0.w.3": float("nan")}),
+            "w.3' is nan",
+        ),
+        (lambda m: m["feature_scaling"]["mean"].__setitem__(2, float("nan")), r"'feature_scaling': mean\[2\] is nan"),
+        (lambda m: m["target_scaling"]["scale"].__setitem__(0, float("inf")), r"'target_scaling': scale\[0\] is inf"),
+        (
+            lambda m: m["networks"]["mlp"]["history"]["train_loss"].append(float("nan")),
+            "'train_loss' that is not a list",
+        ),
+    ],
+    ids=["nan_weight", "nan_mean", "infinite_scale", "nan_history"],
+)
+def test_nan_in_a_saved_model_is_refused_naming_the_field(tmp_path, saved_model, change, message, capsys):
+    change(saved_model)
+    path = write_json(tmp_path, saved_model)  # json.dumps writes NaN and Infinity, and json.loads reads them back
+    with pytest.raises(ValueError, match="damaged house-price model: .*" + message):
+        load_model(path)
+    assert main(["predict", "--model", path, "--house", "lotsize=5000"]) == 2
+    assert "cannot convert" not in capsys.readouterr().err
+
+
+def test_constant_target_is_refused_before_training(tmp_path, capsys):
+    houses = make_houses(30, seed=3)
+    path = write_csv(tmp_path / "flat.csv", ["price", "lot"], [[5, row[0]] for row in houses.X])
+    assert main(["house-prices", "--data", path, "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert f"every row of 'price' in {path} has the same value (5.0); there is nothing to learn" in captured.err
+    assert "training the" not in captured.out
+
+
+def test_csv_that_is_not_utf8_is_named_with_how_to_fix_it(tmp_path, capsys):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("price,größe\n".encode("latin-1") + b"".join(b"%d,%d\n" % (i, i * i) for i in range(20)))
+    assert main(["house-prices", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "latin1.csv' is not UTF-8 text" in error and "save it as 'CSV UTF-8'" in error
+
+
+@pytest.mark.parametrize("option", [["--epochs", "5"], ["--lr", "0.1"], ["--target", "price"], ["--seed", "3"]])
+def test_load_refuses_training_options_it_would_ignore(cli_run, tmp_path, option, capsys):
+    model = str(cli_run[0] / "model.json")
+    assert main(["house-prices", "--load", model, *option, "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert f"{option[0]} would be ignored" in error and "leave out --load" in error
+    with pytest.raises(ValueError, match="do not pass hyperparameters with load"):
+        run_house_prices(load=model, hyperparameters=Hyperparameters(), out=tmp_path, quiet=True)
+
+
+def test_load_on_other_data_does_not_claim_the_same_split(cli_run, tmp_path):
+    windsor = load_windsor()
+    path = write_csv(
+        tmp_path / "part.csv", ["price", *windsor.feature_names], [[p, *r] for p, r in zip(windsor.y[:100], windsor.X)]
+    )
+    model = str(cli_run[0] / "model.json")
+    report = run_house_prices(path, load=model, out=tmp_path / "out", quiet=True).report
+    assert "same split" not in report and "not on these 100 rows: the split differs" in report
+    assert (
+        "same data, same split, same predictions" in run_house_prices(load=model, out=tmp_path / "o", quiet=True).report
+    )
+
+
+def test_predict_house_refuses_a_feature_given_twice_and_reads_values_like_the_csv_loader(cli_run, capsys):
+    model = str(cli_run[0] / "model.json")
+    assert main(["predict", "--model", model, "--house", "lotsize=5000", "lotsize=6000"]) == 2
+    assert (
+        "--house gives lotsize twice (lotsize=5000 and lotsize=6000); give each feature once" in capsys.readouterr().err
+    )
+    assert main(["predict", "--model", model, "--house", "airco=YES", "lotsize=1e300"]) == 2
+    assert "--house lotsize=1e300: '1e300' is too large" in capsys.readouterr().err  # the CSV loader's rule
+    assert main(["predict", "--model", model, "--house", "airco=True", "driveway=no"]) == 0
+    assert "House: driveway=0 airco=1" in capsys.readouterr().out
+
+
+def test_report_is_written_atomically(tmp_path, monkeypatch):
+    import micrograd_plus.demos.house_prices as house_prices
+
+    written = []
+    real = house_prices.write_atomically
+    monkeypatch.setattr(
+        house_prices, "write_atomically", lambda path, text: (written.append(path), real(path, text))[1]
+    )
+    run_house_prices(hyperparameters=Hyperparameters(epochs=1), out=tmp_path, quiet=True)
+    assert written == [tmp_path / "report.txt"]
+
+
+def test_default_hyperparameters_are_copied_not_shared(tmp_path, monkeypatch):
+    import micrograd_plus.demos.house_prices as house_prices
+
+    before = DEFAULT_HYPERPARAMETERS.to_dict()
+    run = run_house_prices("synthetic", hyperparameters=DEFAULT_HYPERPARAMETERS, out=tmp_path, quiet=True)
+    assert (
+        run.model.hyperparameters == DEFAULT_HYPERPARAMETERS
+        and run.model.hyperparameters is not DEFAULT_HYPERPARAMETERS
+    )
+    run.model.hyperparameters.epochs = 7
+    run.model.hyperparameters.hidden.append(4)
+    assert DEFAULT_HYPERPARAMETERS.to_dict() == before
+    short = Hyperparameters(epochs=1)  # hyperparameters=None means the defaults: a copy of them, too
+    monkeypatch.setattr(house_prices, "DEFAULT_HYPERPARAMETERS", short)
+    run = run_house_prices("synthetic", out=tmp_path, quiet=True)
+    assert run.model.hyperparameters == short and run.model.hyperparameters is not short
+
+
+def test_the_model_class_lives_in_house_model_and_house_prices_still_exports_it():
+    from micrograd_plus.demos import house_model
+
+    assert HousePriceModel is house_model.HousePriceModel and load_model is house_model.load_model

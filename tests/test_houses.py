@@ -6,7 +6,7 @@ import math
 import pytest
 
 from micrograd_plus.datasets import Dataset, load_csv, load_features, load_windsor, make_houses
-from micrograd_plus.datasets.houses import DEFAULT_BIAS, DEFAULT_WEIGHTS, WINDSOR_PATH
+from micrograd_plus.datasets.houses import DEFAULT_BIAS, DEFAULT_WEIGHTS, WINDSOR_PATH, parse_value
 from micrograd_plus.train import least_squares, r2_score
 
 WINDSOR_COLUMNS = [
@@ -139,7 +139,7 @@ def test_non_numeric_target_cell_is_reported_too(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("price,size\n100,\n", "row 1 .*column 'size' is empty"),
+        ("price,size\n100,\n", "row 1 .*column 'size': the value is empty"),
         ("price,size\n100,nan\n", "column 'size': 'nan' is not a finite number"),
         ("price,size\n100,inf\n", "column 'size': 'inf' is not a finite number"),
         ("price,size\n100,50,7\n", "has 3 cells, but the header has 2 columns"),
@@ -242,3 +242,31 @@ def test_nonlinear_prices_are_beyond_any_weighted_sum():
 def test_make_houses_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_houses(**kwargs)
+
+
+def test_a_csv_that_is_not_utf8_names_the_file_and_says_to_save_it_as_utf8(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("price,größe\n1,2\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1.csv' is not UTF-8 text .*save it as 'CSV UTF-8'"):
+        load_csv(path)
+
+
+def test_absurd_magnitudes_are_refused_by_the_csv_parser(tmp_path):
+    with pytest.raises(ValueError, match=r"row 1 \(line 2\), column 'size': '1e300' is too large"):
+        load_csv(write(tmp_path, "price,size\n1,1e300\n"))
+    assert load_csv(write(tmp_path, "price,size\n1,-1e100\n")).X == [[-1e100]]  # the limit itself is accepted
+
+
+@pytest.mark.parametrize(
+    "text, value", [("5000", 5000.0), (" YES ", 1.0), ("no", 0.0), ("True", 1.0), ("false", 0.0), ("-2.5e3", -2500.0)]
+)
+def test_parse_value_reads_numbers_and_yes_no_words(text, value):
+    assert parse_value(text) == value
+
+
+@pytest.mark.parametrize(
+    "text, message", [("", "empty"), ("big", "'big' is not a number"), ("nan", "not a finite"), ("2e200", "too large")]
+)
+def test_parse_value_refuses_what_is_not_a_value(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_value(text)

@@ -110,7 +110,17 @@ def test_plots_refuse_data_they_cannot_draw(call, message):
 
 @pytest.mark.parametrize(
     "value, unit, text",
-    [(61250.0, "$", "$61,250"), (-3.759, "$", "-$3.76"), (12.5, "$", "$12.5"), (3.8, "kg", "3.80 kg"), (2.0, "", "2")],
+    [
+        (61250.0, "$", "$61,250"),
+        (-3.759, "$", "-$3.76"),
+        (12.5, "$", "$12.5"),
+        (3.8, "kg", "3.80 kg"),
+        (2.0, "", "2"),
+        (float("nan"), "$", "$nan"),
+        (float("-inf"), "$", "-$inf"),
+        (float("inf"), "kg", "inf kg"),
+    ],
+    ids=["dollars", "negative", "cents", "unit", "no_unit", "format_amount_nan", "minus_infinity", "infinity_unit"],
 )
 def test_format_amount(value, unit, text):
     assert format_amount(value, unit) == text
@@ -124,3 +134,36 @@ def test_loss_curves_take_an_x_label_and_write_plain_numbers_on_a_log_axis(tmp_p
     assert axes.get_xlabel() == "training step"
     assert axes.yaxis.get_major_formatter()(10000.0, 0) == "10,000"
     assert axes.yaxis.get_minor_formatter()(20000.0, 0) == "20,000"  # within one decade: minor ticks labelled
+
+
+def test_plot_loss_curves_given_a_plain_list_says_to_pass_a_dict():
+    with pytest.raises(
+        TypeError, match=r"got a list; pass a dict name -> list of losses, e.g. \{'train': history.train_loss\}"
+    ):
+        plot_loss_curves([1.0, 0.5])
+
+
+@pytest.mark.parametrize(
+    "model, received",
+    [
+        (lambda point: 0.5, "a float"),
+        (lambda point: [0.1, 0.9], "a list of float, float"),
+        (lambda point: [], "a list of "),
+    ],
+)
+def test_plot_decision_boundary_with_a_model_returning_plain_numbers_is_a_clear_error(model, received):
+    with pytest.raises(TypeError, match=f"needs a model returning a Value .* this model returned {received}"):
+        plot_decision_boundary(model, [[0.0, 0.0], [1.0, 1.0]], [0, 1], resolution=2)
+
+
+def test_plots_are_saved_atomically_through_memory(tmp_path, monkeypatch):
+    import micrograd_plus.viz.plots as plots
+
+    written = []
+    monkeypatch.setattr(plots, "write_atomically", lambda path, data: written.append((path, data[:8])))
+    plot_loss_curves({"train": [1.0, 0.5]}, path=tmp_path / "curves.png")
+    assert written == [(tmp_path / "curves.png", b"\x89PNG\r\n\x1a\n")]
+    assert not (tmp_path / "curves.png").exists()  # nothing was written but through write_atomically
+    monkeypatch.undo()
+    figure = plot_loss_curves({"train": [1.0, 0.5]}, path=tmp_path / "real.svg")
+    assert figure is not None and (tmp_path / "real.svg").read_text().lstrip().startswith("<?xml")

@@ -168,3 +168,28 @@ def test_standardise_puts_a_dataset_on_the_training_scales():
     assert scaled.y == target.transform_target(test.y)
     assert scaled.feature_names == test.feature_names
     assert target.inverse_transform_target(scaled.y) == pytest.approx(test.y, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"mean": [0.0, float("nan")], "scale": [1.0, 1.0]}, r"mean\[1\] is nan; every mean must be a finite number"),
+        ({"mean": [float("inf")], "scale": [1.0]}, r"mean\[0\] is inf"),
+        ({"mean": [0.0], "scale": [float("nan")]}, r"scale\[0\] is nan; every scale must be a positive finite"),
+        ({"mean": [0.0, 1.0], "scale": [1.0, float("inf")]}, r"scale\[1\] is inf"),
+    ],
+)
+def test_standardizer_rejects_non_finite_numbers_naming_the_field(data, message):
+    with pytest.raises(ValueError, match=message):
+        Standardizer.from_dict(data)
+    with pytest.raises(ValueError, match=message):
+        Standardizer(data["mean"], data["scale"])
+
+
+@pytest.mark.parametrize("huge", [1e300, -1e300, float("nan"), float("inf")])
+def test_standardizer_fit_names_the_column_that_overflows_instead_of_an_overflow_traceback(huge):
+    rows = [[1.0, huge, 3.0], [2.0, -huge if huge == huge else huge, 4.0]]
+    scaler = Standardizer()
+    with pytest.raises(ValueError, match=r"column 1 \(counting from 0\) holds NaN, infinite, or values too large"):
+        scaler.fit(rows)
+    assert scaler.mean is None  # a failed fit leaves it unfitted, not half fitted

@@ -1,5 +1,6 @@
 """The training loop against the hand-written loop and PyTorch; hyperparameters; metrics; least squares."""
 
+import contextlib
 import gc
 import io
 import random
@@ -175,14 +176,50 @@ def test_progress_is_one_rewritten_line_on_a_terminal(monkeypatch):
     assert "epoch 3/3" in text and "train loss" in text
 
 
-def test_progress_is_silent_when_not_a_terminal_or_turned_off(monkeypatch, capsys):
+def plain_progress_lines(epochs: int) -> list[str]:
+    stream = io.StringIO()  # not a terminal: like ipykernel's stream in a notebook, a pipe, or a log file
     model = MLP(3, [1], seed=0)
-    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), small_regression(), epochs=2, batch_size=20)
+    with contextlib.redirect_stdout(stream):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), small_regression(), epochs, 20, test=small_regression())
+    assert "\r" not in stream.getvalue()
+    return stream.getvalue().splitlines()
+
+
+def test_progress_in_a_notebook_or_pipe_is_a_plain_line_every_tenth_of_the_epochs():
+    lines = plain_progress_lines(25)  # every ceil(25 / 10) = 3 epochs, plus the first and the last
+    epochs = [int(line.split()[1].split("/")[0]) for line in lines]
+    assert epochs == [1, 3, 6, 9, 12, 15, 18, 21, 24, 25]
+    assert all("/25  train loss " in line and "test loss" in line for line in lines)
+    assert len(plain_progress_lines(3)) == 3  # few epochs: a line each
+    assert len(plain_progress_lines(40)) == 11  # 1, 4, 8, ..., 40
+
+
+def test_progress_false_is_silent_on_a_terminal_and_elsewhere(monkeypatch, capsys):
+    model = MLP(3, [1], seed=0)
+    fit(model, mse_loss, SGD(model.parameters(), lr=0.1), small_regression(), 2, 20, progress=False)
     assert capsys.readouterr().out == ""
     terminal = FakeTerminal()
     monkeypatch.setattr("sys.stdout", terminal)
     fit(model, mse_loss, SGD(model.parameters(), lr=0.1), small_regression(), 2, 20, progress=False)
     assert terminal.getvalue() == ""
+
+
+def test_fit_guards_the_test_set_evaluation_against_divergence():
+    train = small_regression()
+    huge = Dataset([[1e200, 1e200, 1e200]], [0.0], train.feature_names, "y")  # its squared error overflows
+    model = MLP(3, [1], seed=0)
+    with pytest.raises(RuntimeError, match="diverged at epoch 1: the loss on the test rows overflowed"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), train, 2, 20, test=huge, progress=False)
+    not_a_number = Dataset([[1.0, 2.0, 3.0]], [float("nan")], train.feature_names, "y")
+    with pytest.raises(RuntimeError, match="diverged at epoch 1: the loss on the test rows"):
+        fit(model, mse_loss, SGD(model.parameters(), lr=0.1), train, 2, 20, test=not_a_number, progress=False)
+
+
+def test_predict_on_a_model_with_several_outputs_is_a_clear_error():
+    with pytest.raises(TypeError, match="one output .* but this model returns 3 outputs"):
+        predict(MLP(3, [3], seed=0), small_regression(2).X)
+    with pytest.raises(TypeError, match="but this model returns a float"):
+        predict(lambda row: 1.0, [[1.0]])
 
 
 def test_predict_returns_plain_floats_from_the_model():

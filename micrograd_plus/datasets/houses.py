@@ -17,6 +17,7 @@ __all__ = [
     "load_windsor",
     "load_csv",
     "load_features",
+    "parse_value",
     "make_houses",
     "WINDSOR_PATH",
     "DEFAULT_WEIGHTS",
@@ -27,6 +28,9 @@ WINDSOR_PATH = Path(__file__).with_name("windsor_housing_1987.csv")
 
 # yes/no and true/false cells become 1/0, whatever their case
 _WORDS = {"yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}
+
+# Larger numbers are refused: sums of their squares (a standard deviation, a squared error) overflow a float.
+MAX_MAGNITUDE = 1e100
 
 # The synthetic houses' true prices: dollars per unit of each feature, and the base price.
 DEFAULT_WEIGHTS = {
@@ -116,6 +120,18 @@ def _read_csv(
         raise FileNotFoundError(f"no CSV file at {str(path)!r} (looked from {str(Path.cwd())!r}); check the path")
     if path.is_dir():
         raise IsADirectoryError(f"{str(path)!r} is a folder, not a CSV file; pass the path of the .csv file itself")
+    try:
+        return _read_rows(path, target, features)
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{str(path)!r} is not UTF-8 text (byte {error.start} is {error.object[error.start]:#04x}); "
+            "open it in a spreadsheet or editor and save it as 'CSV UTF-8'"
+        ) from None
+
+
+def _read_rows(
+    path: Path, target: str | None, features: Sequence[str] | None
+) -> tuple[list[list[float]], list[float], list[str]]:
     with path.open(newline="", encoding="utf-8-sig") as file:  # utf-8-sig: drop a byte-order mark if present
         reader = csv.reader(file)
         header = next((row for row in reader if any(cell.strip() for cell in row)), None)
@@ -178,22 +194,36 @@ def _select_columns(
     return target_index, [columns.index(name) for name in features], features
 
 
-def _parse_cell(text: str, where: str, column: str) -> float:
+def parse_value(text: str) -> float:
+    """A feature's value from text: a number, or yes/no or true/false (1/0, in any case).
+
+    Raises ValueError saying what was wrong (empty, not a number, not finite, beyond ±1e100); the CSV
+    loader and `predict --house` both read values with it, so they accept the same things.
+    """
     cell = text.strip()
     word = _WORDS.get(cell.lower())
     if word is not None:
         return word
     if not cell:
-        raise ValueError(f"{where}, column {column!r} is empty; every cell needs a number or yes/no")
+        raise ValueError("the value is empty; expected a number, or yes/no or true/false")
     try:
         number = float(cell)
     except ValueError:
-        raise ValueError(
-            f"{where}, column {column!r}: {cell!r} is not a number; expected a number, or yes/no or true/false"
-        ) from None
+        raise ValueError(f"{cell!r} is not a number; expected a number, or yes/no or true/false") from None
     if not math.isfinite(number):
-        raise ValueError(f"{where}, column {column!r}: {cell!r} is not a finite number")
+        raise ValueError(f"{cell!r} is not a finite number")
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueError(
+            f"{cell!r} is too large: values beyond ±{MAX_MAGNITUDE:.0e} overflow when squared; rescale the column"
+        )
     return number
+
+
+def _parse_cell(text: str, where: str, column: str) -> float:
+    try:
+        return parse_value(text)
+    except ValueError as error:
+        raise ValueError(f"{where}, column {column!r}: {error}") from None
 
 
 def make_houses(

@@ -34,8 +34,11 @@ class Standardizer:
         if self.mean is not None:
             if len(self.mean) != len(self.scale):
                 raise ValueError(f"mean has {len(self.mean)} columns but scale has {len(self.scale)}")
-            if not all(math.isfinite(s) and s > 0.0 for s in self.scale):
-                raise ValueError(f"every scale must be a positive finite number, got {self.scale}")
+            for index, (m, s) in enumerate(zip(self.mean, self.scale)):
+                if not math.isfinite(m):
+                    raise ValueError(f"mean[{index}] is {m}; every mean must be a finite number")
+                if not (math.isfinite(s) and s > 0.0):
+                    raise ValueError(f"scale[{index}] is {s}; every scale must be a positive finite number")
 
     def __repr__(self) -> str:
         return f"Standardizer(mean={self.mean}, scale={self.scale})"
@@ -44,12 +47,21 @@ class Standardizer:
         """Learn each column's mean and standard deviation (population std, as sklearn) from `X`."""
         if not X:
             raise ValueError("Standardizer.fit() needs at least one row, got none")
-        columns = list(zip(*X))
-        self.mean = [sum(column) / len(column) for column in columns]
-        self.scale = []
-        for column, mean in zip(columns, self.mean):
-            std = math.sqrt(sum((x - mean) ** 2 for x in column) / len(column))
-            self.scale.append(std if std > 0.0 else 1.0)
+        means, scales = [], []
+        for index, column in enumerate(zip(*X)):
+            try:
+                mean = sum(column) / len(column)
+                std = math.sqrt(sum((x - mean) ** 2 for x in column) / len(column))
+            except OverflowError:
+                std = math.inf
+            if not math.isfinite(std):
+                raise ValueError(
+                    f"column {index} (counting from 0) holds NaN, infinite, or values too large to standardise "
+                    "(the sum of their squares overflows a float); rescale it, e.g. into thousands"
+                )
+            means.append(mean)
+            scales.append(std if std > 0.0 else 1.0)
+        self.mean, self.scale = means, scales
         return self
 
     def transform(self, X: Sequence[Sequence[float]]) -> list[list[float]]:

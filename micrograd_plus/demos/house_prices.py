@@ -9,25 +9,33 @@ Into the output folder go the plots, the model as JSON, and the computation grap
 """
 
 import argparse
-import json
-import math
+import dataclasses
 import os
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..datasets.houses import WINDSOR_PATH, Dataset, load_csv, load_features, make_houses
-from ..datasets.preprocessing import Standardizer, linear_in_original_units, standardise, train_test_split
-from ..engine import Value, no_gc
-from ..files import save_json
+from ..datasets.preprocessing import Standardizer, standardise, train_test_split
+from ..engine import no_gc
+from ..files import write_atomically
 from ..losses import mse_loss
 from ..nn import MLP
 from ..optim import SGD, Adam
-from ..train import History, Hyperparameters, fit, least_squares, predict, r2_score, rmse
+from ..train import Hyperparameters, fit, least_squares, r2_score, rmse
 from ..viz.graph import draw_graph
 from ..viz.plots import format_amount, plot_feature_importance, plot_loss_curves, plot_predicted_vs_actual
 from ..viz.render import RendererNotFoundError
+from . import guarded
+from .house_model import (
+    MODEL_FORMAT,
+    MODEL_VERSION,
+    HousePriceModel,
+    describe_network,
+    load_model,
+    parse_house,
+    predict_houses,
+)
 
 __all__ = [
     "HousePriceModel",
@@ -42,8 +50,6 @@ __all__ = [
     "MODEL_VERSION",
 ]
 
-MODEL_FORMAT = "micrograd_plus.house_price_model"
-MODEL_VERSION = 1
 DEFAULT_OUT = "house_prices_output"
 TEST_FRACTION = 0.2
 SYNTHETIC_HOUSES = 500
@@ -69,148 +75,6 @@ FEATURE_UNITS = {
     "garagepl": ("per extra garage place", "per garage place"),
     "prefarea": ("for a preferred neighbourhood", "preferred area"),
 }
-
-
-@dataclass
-class HousePriceModel:
-    """Trained networks plus all it takes to use them on raw houses: feature names, scaling, hyperparameters.
-
-    networks maps a name ("linear", and "mlp" when hidden layers were asked for) to an MLP that reads
-    standardised features and predicts the standardised target; `predict` and `price` do the scaling.
-    """
-
-    feature_names: list[str]
-    target_name: str
-    features: Standardizer
-    target: Standardizer
-    hyperparameters: Hyperparameters
-    networks: dict[str, MLP]
-    histories: dict[str, History] = field(default_factory=dict)
-    data: dict = field(default_factory=dict)  # where the training data came from, to reproduce the split
-
-    @property
-    def main(self) -> str:
-        """The network that the plots and the graph show: the MLP when there is one, else the linear neuron."""
-        return "mlp" if "mlp" in self.networks else "linear"
-
-    def predict(self, X: Sequence[Sequence[float]], network: str | None = None) -> list[float]:
-        """Prices (in the target's own units) for rows of raw features."""
-        net = self._network(network)
-        return self.target.inverse_transform_target(predict(net, self.features.transform(X)))
-
-    def price(self, house: Sequence[float], network: str | None = None) -> Value:
-        """One prediction as a computation graph, from the raw features (labelled inputs) to the price.
-
-        Every step is a Value op, so backward() gives d price / d input: for the linear neuron, the
-        gradient on the lot-size input is exactly the learned dollars per square foot.
-        """
-        net = self._network(network)
-        if len(house) != len(self.feature_names):
-            raise ValueError(f"a house needs {len(self.feature_names)} features, got {len(house)}")
-        standardised = []
-        for name, x, mean, scale in zip(self.feature_names, house, self.features.mean, self.features.scale):
-            raw = Value(x, label=name)
-            # (x - mean) / std, written as x + (-mean) so the drawing has one op per step
-            standardised.append((raw + Value(-mean, label=f"-mean {name}")) / Value(scale, label=f"std {name}"))
-        out = net(standardised)
-        (mean,), (scale,) = self.target.mean, self.target.scale
-        return out * Value(scale, label=f"std {self.target_name}") + Value(mean, label=f"mean {self.target_name}")
-
-    def linear_weights(self) -> tuple[list[float], float]:
-        """The linear neuron's weights and bias in real units (e.g. dollars per square foot)."""
-        neuron = self.networks["linear"].layers[0].neurons[0]
-        weights = [w.data for w in neuron.w]
-        return linear_in_original_units(weights, neuron.b.data, self.features, self.target)
-
-    def to_json(self) -> dict:
-        """Plain JSON data: the format and version, names, scaling, hyperparameters, and each state_dict."""
-        return {
-            "format": MODEL_FORMAT,
-            "version": MODEL_VERSION,
-            "feature_names": list(self.feature_names),
-            "target_name": self.target_name,
-            "feature_scaling": self.features.to_dict(),
-            "target_scaling": self.target.to_dict(),
-            "hyperparameters": self.hyperparameters.to_dict(),
-            "data": dict(self.data),
-            "networks": {
-                name: {
-                    "hidden": [layer.nout for layer in net.layers[:-1]],
-                    "activation": net.activation,
-                    "state_dict": net.state_dict(),
-                    "history": _history_json(self.histories.get(name)),
-                }
-                for name, net in self.networks.items()
-            },
-        }
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the model as JSON, atomically: a temporary file in the same folder, then a rename."""
-        return save_json(path, self.to_json())
-
-    def _network(self, name: str | None) -> MLP:
-        name = self.main if name is None else name
-        if name not in self.networks:
-            raise ValueError(f"this model has no network {name!r}; it has {list(self.networks)}")
-        return self.networks[name]
-
-
-def _history_json(history: History | None) -> dict | None:
-    if history is None:
-        return None
-    return {"train_loss": history.train_loss, "test_loss": history.test_loss, "seconds": history.seconds}
-
-
-def load_model(path: str | os.PathLike) -> HousePriceModel:
-    """Read a model saved by `house-prices` (JSON); a corrupt or foreign file raises a ValueError saying why."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {str(path)!r}; run `micrograd-plus house-prices` to make one")
-    where = f"{str(path)!r}"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{where} is not valid JSON ({error}); is it a model saved by house-prices?") from None
-    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
-        found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise ValueError(
-            f"{where} is not a micrograd_plus house-price model: its format is {found!r}, expected "
-            f"{MODEL_FORMAT!r}. Use a model.json written by `micrograd-plus house-prices`."
-        )
-    if data.get("version") != MODEL_VERSION:
-        raise ValueError(
-            f"{where} has format version {data.get('version')!r}; this program reads version {MODEL_VERSION}"
-        )
-    try:
-        return _model_from_json(data)
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        detail = f"missing the entry {error}" if isinstance(error, KeyError) else str(error)
-        raise ValueError(f"{where} is a damaged house-price model: {detail}") from None
-
-
-def _model_from_json(data: dict) -> HousePriceModel:
-    feature_names = [str(name) for name in data["feature_names"]]
-    features = Standardizer.from_dict(data["feature_scaling"])
-    target = Standardizer.from_dict(data["target_scaling"])
-    if len(features.mean) != len(feature_names):
-        raise ValueError(f"{len(feature_names)} feature names but scaling for {len(features.mean)} features")
-    hyperparameters = Hyperparameters.from_dict(data["hyperparameters"])
-    networks, histories = {}, {}
-    if not isinstance(data["networks"], dict) or not data["networks"]:
-        raise ValueError("it holds no networks")
-    for name, entry in data["networks"].items():
-        net = MLP(len(feature_names), [*entry["hidden"], 1], activation=entry["activation"])
-        net.load_state_dict(entry["state_dict"])  # strict: every key must match
-        networks[name] = net
-        if entry.get("history"):
-            histories[name] = History(**entry["history"])
-    if "linear" not in networks:
-        raise ValueError("it has no 'linear' network")
-    if not isinstance(data["data"], dict):
-        raise ValueError(f"its 'data' entry must describe the data source, got {data['data']!r}")
-    return HousePriceModel(
-        feature_names, str(data["target_name"]), features, target, hyperparameters, networks, histories, data["data"]
-    )
 
 
 def load_data(source: str = "windsor", target: str = "price", seed: int = 0) -> tuple[Dataset, str]:
@@ -241,29 +105,43 @@ class HousePriceRun:
 
 def run_house_prices(
     data: str | None = None,
-    target: str = "price",
-    hyperparameters: Hyperparameters = DEFAULT_HYPERPARAMETERS,
+    target: str | None = None,
+    hyperparameters: Hyperparameters | None = None,
     out: str | os.PathLike = DEFAULT_OUT,
     quiet: bool = False,
     load: str | os.PathLike | None = None,
 ) -> HousePriceRun:
     """Train (or, with `load`, reload) the house-price models, compare them with baselines, write the outputs.
 
-    data: "windsor" (the default), "synthetic", "synthetic-nonlinear", or a CSV path. With `load`, the
-    saved model's data, split seed and hyperparameters are used, so its predictions are reproduced.
+    data: "windsor" (the default), "synthetic", "synthetic-nonlinear", or a CSV path; target: the column to
+    predict (default "price"); hyperparameters: default DEFAULT_HYPERPARAMETERS (copied, never shared).
+    With `load`, the saved model's target, split seed and hyperparameters are used (passing `target` or
+    `hyperparameters` as well is an error), and its data unless `data` names other data.
+    quiet=False prints training progress (see train.fit) and the report.
     """
     saved = load_model(load) if load is not None else None
     if saved is not None:
+        given = [
+            name for name, value in (("target", target), ("hyperparameters", hyperparameters)) if value is not None
+        ]
+        if given:
+            raise ValueError(
+                f"a loaded model keeps the {' and '.join(given)} it was trained with; do not pass {' or '.join(given)} "
+                "with load (to train with other settings, train a new model instead)"
+            )
         hyperparameters = saved.hyperparameters
         data = data or saved.data.get("source", "windsor")
         target = saved.target_name
+    hyperparameters = dataclasses.replace(hyperparameters or DEFAULT_HYPERPARAMETERS)  # a copy: the model keeps it
     data = data or "windsor"
+    target = target or "price"
     dataset, description = load_data(data, target, hyperparameters.seed)
     if len(dataset) < MIN_ROWS:
         raise ValueError(
             f"{len(dataset)} rows are too few to train and then test on a held-out 20%; give at least {MIN_ROWS}"
         )
     train, test = train_test_split(dataset, TEST_FRACTION, seed=hyperparameters.seed)
+    _check_target_varies(dataset, train, test, description, hyperparameters.seed)
     if saved is not None:
         if saved.feature_names != dataset.feature_names:
             raise ValueError(
@@ -271,16 +149,79 @@ def run_house_prices(
             )
         model = saved
     else:
+        _check_no_constant_features(dataset, train, description, hyperparameters.seed)
         model = _train(dataset, train, test, data, hyperparameters, quiet)
     metrics = _metrics(model, train, test)
     out = Path(out)
     files = _write_outputs(model, train, test, metrics, out)
-    report = _report(model, dataset, description, train, test, metrics, files, out, loaded_from=load)
-    (out / "report.txt").write_text(report + "\n", encoding="utf-8")
-    files.append(out / "report.txt")
+    loaded = None if saved is None else _loaded_note(load, saved, data, dataset)
+    report = _report(model, dataset, description, train, test, metrics, files, out, loaded=loaded)
+    files.append(write_atomically(out / "report.txt", report + "\n"))
     if not quiet:
         print(report)
     return HousePriceRun(model, train, test, metrics, report, files)
+
+
+def _source_record(source: str) -> str:
+    if source in ("windsor", "synthetic", "synthetic-nonlinear"):
+        return source
+    return str(Path(source).resolve())  # so that --load finds the CSV from any folder
+
+
+def _loaded_note(load: str | os.PathLike, saved: HousePriceModel, data: str, dataset: Dataset) -> str:
+    """What a reloaded model's report can honestly say about its split: the same only on the same data."""
+    trained_on, rows = saved.data.get("source"), saved.data.get("rows")
+    if _source_record(data) == trained_on and len(dataset) == rows:
+        return f"Model loaded from {load} (no training: same data, same split, same predictions)."
+    if len(dataset) == rows:
+        return (
+            f"Model loaded from {load} (no training). It was trained on {trained_on}; these data have as many "
+            f"rows ({rows}), so the split is the same only if the rows are the same."
+        )
+    return (
+        f"Model loaded from {load} (no training). It was trained on {trained_on} ({rows} rows), not on these "
+        f"{len(dataset)} rows: the split differs, so its 'train' scores here are not on the rows it learned from."
+    )
+
+
+def _check_target_varies(dataset: Dataset, train: Dataset, test: Dataset, description: str, seed: int) -> None:
+    """A target with one value leaves nothing to learn, and R² (its score) is then undefined: say so before training."""
+    name = dataset.target_name
+    if len(set(dataset.y)) == 1:
+        raise ValueError(
+            f"every row of {name!r} in {description} has the same value ({dataset.y[0]}); there is nothing to "
+            "learn. Predict a column whose values differ (--target)."
+        )
+    for part, rows in (("training", train), ("held-out test", test)):
+        if len(set(rows.y)) == 1:
+            raise ValueError(
+                f"the {len(rows)} {part} rows (the split with seed {seed}) all have the same {name!r} "
+                f"({rows.y[0]}), so R² on them is undefined; give more rows, or try another --seed"
+            )
+
+
+def _check_no_constant_features(dataset: Dataset, train: Dataset, description: str, seed: int) -> None:
+    """Refuse feature columns with one value in every training row.
+
+    Standardised, such a column is all zeros: its weight never moves from its random start, yet the report
+    would rank it and print it in dollars. It carries no information, so the user removes it (we do not
+    drop it silently: the saved model would then read other columns than the CSV has).
+    """
+    constant = [name for index, name in enumerate(train.feature_names) if len({row[index] for row in train.X}) == 1]
+    if not constant:
+        return
+    everywhere = [name for name in constant if len(set(dataset.column(name))) == 1]
+    columns = ", ".join(repr(name) for name in constant)
+    if everywhere == constant:
+        where = f"every row of {description}"
+        fix = "Remove them from the CSV."
+    else:
+        where = f"every training row (the split with seed {seed})"
+        fix = "Remove them, or try another --seed."
+    raise ValueError(
+        f"the feature column(s) {columns} have the same value in {where}: they carry no information, and "
+        f"their weights could not be learned. {fix}"
+    )
 
 
 def _train(
@@ -297,16 +238,16 @@ def _train(
         net = MLP(
             len(dataset.feature_names), [*hidden, 1], activation=hyperparameters.activation, seed=hyperparameters.seed
         )
-        if not quiet and sys.stdout.isatty():
-            print(f"training the {_display_name(name, net)}")
+        if not quiet:
+            print(f"training the {describe_network(name, net)}")
         histories[name] = fit(
             net, mse_loss, _optimizer(net, hyperparameters), train_std, hyperparameters.epochs,
             hyperparameters.batch_size, test=test_std, seed=hyperparameters.seed, progress=not quiet,
         )  # fmt: skip
         networks[name] = net
-    if source not in ("windsor", "synthetic", "synthetic-nonlinear"):
-        source = str(Path(source).resolve())  # so that --load finds the CSV from any folder
-    source_record = {"source": source, "rows": len(dataset), "test_fraction": TEST_FRACTION}
+    if not quiet:
+        print()  # a blank line between the progress and the report
+    source_record = {"source": _source_record(source), "rows": len(dataset), "test_fraction": TEST_FRACTION}
     return HousePriceModel(
         list(dataset.feature_names), dataset.target_name, features, target, hyperparameters, networks, histories,
         source_record,
@@ -317,13 +258,6 @@ def _optimizer(net: MLP, hyperparameters: Hyperparameters):
     if hyperparameters.optimizer == "sgd":
         return SGD(net.parameters(), lr=hyperparameters.lr, weight_decay=hyperparameters.weight_decay)
     return Adam(net.parameters(), lr=hyperparameters.lr, weight_decay=hyperparameters.weight_decay)
-
-
-def _display_name(name: str, net: MLP) -> str:
-    if name == "linear":
-        return "linear neuron"
-    sizes = "-".join(str(size) for size in [net.nin, *(layer.nout for layer in net.layers)])
-    return f"MLP {sizes} ({net.activation})"
 
 
 def _linear_prediction(weights: list[float], bias: float, X: Sequence[Sequence[float]]) -> list[float]:
@@ -371,7 +305,7 @@ def _write_outputs(model: HousePriceModel, train: Dataset, test: Dataset, metric
     if model.histories:
         curves = {}
         for name, history in model.histories.items():
-            label = _display_name(name, model.networks[name])
+            label = model.display_name(name)
             curves[f"{label}: train"] = history.train_loss
             if history.test_loss:
                 curves[f"{label}: test"] = history.test_loss
@@ -384,7 +318,7 @@ def _write_outputs(model: HousePriceModel, train: Dataset, test: Dataset, metric
     files.append(out / "predicted_vs_actual.png")
     plot_predicted_vs_actual(
         test.y, model.predict(test.X, main), unit=unit, path=files[-1], label=f"{len(test)} test sales",
-        title=f"{_display_name(main, model.networks[main]).capitalize()}: predicted vs actual {model.target_name}",
+        title=f"{model.display_name(main).capitalize()}: predicted vs actual {model.target_name}",
     )  # fmt: skip
     rows = _weights_rows(model, train, metrics)
     files.append(out / "feature_importance.png")
@@ -474,7 +408,7 @@ def _report(
     metrics: dict,
     files: list[Path],
     out: Path,
-    loaded_from: str | os.PathLike | None,
+    loaded: str | None,
 ) -> str:
     """The printed report: the data, hyperparameters vs parameters, the scores, and the weights in real units."""
     lines = [
@@ -483,14 +417,14 @@ def _report(
         f"split: {len(train)} to train on, {len(test)} held out to test (seed {model.hyperparameters.seed})",
         "",
     ]
-    if loaded_from is not None:
-        lines += [f"Model loaded from {loaded_from} (no training: same split, same predictions).", ""]
+    if loaded is not None:
+        lines += [loaded, ""]
     lines += _parameters_section(model)
-    lines += _scores_section(model, metrics, trained=loaded_from is None)
+    lines += _scores_section(model, metrics, trained=loaded is None)
     lines += _weights_section(model, train, metrics)
     names = [path.name for path in files] + ["report.txt"]
     lines += ["", f"Written to {out}{os.sep}:", "  " + ", ".join(names)]
-    if not model.hyperparameters.hidden and loaded_from is None:
+    if not model.hyperparameters.hidden and loaded is None:
         lines.append("Next: --hidden 8 adds an MLP with a hidden layer of 8 neurons; compare its test R².")
     return "\n".join(lines)
 
@@ -506,7 +440,7 @@ def _parameters_section(model: HousePriceModel) -> list[str]:
                 f"{layer.nin}x{layer.nout} weights + {layer.nout} {'bias' if layer.nout == 1 else 'biases'}"
                 for layer in net.layers
             )
-        lines.append(f"  {_display_name(name, net)}: {detail} = {net.num_parameters()} parameters")
+        lines.append(f"  {model.display_name(name)}: {detail} = {net.num_parameters()} parameters")
     return lines + [""]
 
 
@@ -515,7 +449,7 @@ def _scores_section(model: HousePriceModel, metrics: dict, trained: bool) -> lis
     table = [("model", "params", "train RMSE", "test RMSE", "train R²", "test R²")]
     labels = {"mean": "baseline: predict the training mean", "ols": "baseline: least squares (closed form)"}
     for key, scores in metrics.items():
-        label = labels.get(key) or f"{_display_name(key, model.networks[key])} (gradient descent)"
+        label = labels.get(key) or f"{model.display_name(key)} (gradient descent)"
         table.append(
             (
                 label,
@@ -600,44 +534,10 @@ def _table(rows: list[tuple[str, ...]], align: str) -> list[str]:
 # ---- predict: the saved model on new houses ---------------------------------------------------
 
 
-def predict_houses(model: HousePriceModel, houses: Sequence[Sequence[float]]) -> dict[str, list[float]]:
-    """Each network's predictions for rows of raw features: network name -> prices."""
-    return {name: model.predict(houses, name) for name in model.networks}
-
-
-def _parse_house(model: HousePriceModel, pairs: Sequence[str]) -> tuple[list[float], list[str], list[str]]:
-    """A house from NAME=VALUE pairs, with the given and the defaulted features described.
-
-    Features not given take their training average, and are listed as such.
-    """
-    given = {}
-    for pair in pairs:
-        name, separator, text = pair.partition("=")
-        name = name.strip()
-        if not separator:
-            raise ValueError(f"--house takes NAME=VALUE pairs such as lotsize=5000, got {pair!r}")
-        if name not in model.feature_names:
-            raise ValueError(f"the model has no feature {name!r}; its features are: {', '.join(model.feature_names)}")
-        word = {"yes": 1.0, "no": 0.0, "true": 1.0, "false": 0.0}.get(text.strip().lower())
-        try:
-            value = word if word is not None else float(text)
-        except ValueError:
-            raise ValueError(f"--house {name}={text}: {text!r} is not a number; expected a number, or yes/no") from None
-        if not math.isfinite(value):
-            raise ValueError(f"--house {name}={text}: expected a finite number")
-        given[name] = value
-    house, described, defaulted = [], [], []
-    for name, mean in zip(model.feature_names, model.features.mean):
-        value = given.get(name, mean)
-        house.append(value)
-        (described if name in given else defaulted).append(f"{name}={value:.4g}")
-    return house, described, defaulted
-
-
 def _run_predict(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     unit = _unit(model.target_name)
-    names = {name: _display_name(name, net) for name, net in model.networks.items()}
+    names = {name: model.display_name(name) for name, net in model.networks.items()}
     if args.csv is not None:
         houses = load_features(args.csv, model.feature_names)
         predictions = predict_houses(model, houses)
@@ -646,7 +546,7 @@ def _run_predict(args: argparse.Namespace) -> int:
             rows.append((str(index + 1), *(format_amount(predictions[name][index], unit) for name in names)))
         print("\n".join(_table(rows, align=">" * len(rows[0]))))
         return 0
-    house, described, defaulted = _parse_house(model, args.house)
+    house, described, defaulted = parse_house(model, args.house)
     print("House: " + " ".join(described))
     if defaulted:
         print("  not given, so set to the training average: " + " ".join(defaulted))
@@ -658,32 +558,35 @@ def _run_predict(args: argparse.Namespace) -> int:
 # ---- the command line ---------------------------------------------------------------------------
 
 
+# The options that set up training; a loaded model was trained already, so --load refuses them.
+TRAINING_OPTIONS = ["target", "epochs", "lr", "batch_size", "hidden", "activation", "weight_decay", "seed"]
+
+
 def _run_house_prices(args: argparse.Namespace) -> int:
+    if args.load is not None:
+        given = ["--" + name.replace("_", "-") for name in TRAINING_OPTIONS if getattr(args, name) is not None]
+        if given:
+            raise ValueError(
+                f"--load reuses a trained model with the settings it was trained with, so {', '.join(given)} "
+                "would be ignored; drop them, or leave out --load to train a new model with them"
+            )
+        run_house_prices(args.data, None, None, args.out, args.quiet, args.load)
+        return 0
     defaults = DEFAULT_HYPERPARAMETERS
     hyperparameters = Hyperparameters(
         lr=defaults.lr if args.lr is None else args.lr,
         epochs=defaults.epochs if args.epochs is None else args.epochs,
         batch_size=defaults.batch_size if args.batch_size is None else args.batch_size,
-        hidden=defaults.hidden if args.hidden is None else args.hidden,
+        hidden=list(defaults.hidden) if args.hidden is None else args.hidden,
         activation=args.activation or defaults.activation,
         weight_decay=defaults.weight_decay if args.weight_decay is None else args.weight_decay,
         seed=defaults.seed if args.seed is None else args.seed,
     )
-    run_house_prices(args.data, args.target, hyperparameters, args.out, args.quiet, args.load)
+    run_house_prices(args.data, args.target, hyperparameters, args.out, args.quiet)
     return 0
 
 
-def _guarded(run):
-    """Run a subcommand; a user's mistake (bad file, bad value) prints one clear line, not a traceback."""
-
-    def guarded(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except (ValueError, OSError, RuntimeError) as error:
-            print(f"micrograd-plus {args.command}: error: {error}", file=sys.stderr)
-            return 2
-
-    return guarded
+OVERFLOW_HINT = "rescale the data (e.g. prices in thousands) or lower --lr"
 
 
 def add_parser(subparsers) -> None:
@@ -698,7 +601,7 @@ def add_parser(subparsers) -> None:
         "--data", default=None, metavar="windsor|synthetic|synthetic-nonlinear|PATH.csv",
         help="the sales to learn from (default: windsor, the bundled 546 Windsor sales)",
     )  # fmt: skip
-    parser.add_argument("--target", default="price", help="the CSV column to predict (default: price)")
+    parser.add_argument("--target", default=None, help="the CSV column to predict (default: price)")
     parser.add_argument("--epochs", type=int, default=None, help=f"passes over the training data (default {d.epochs})")
     parser.add_argument("--lr", type=float, default=None, help=f"Adam's learning rate (default {d.lr})")
     parser.add_argument(
@@ -719,12 +622,16 @@ def add_parser(subparsers) -> None:
         help=f"seed for the split, the initial weights and the batches (default {d.seed})",
     )
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default ./{DEFAULT_OUT}/)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing (the report still goes to report.txt)")
+    parser.add_argument(
+        "--quiet", action="store_true",
+        help="print nothing: no progress, no report (the report still goes to report.txt)",
+    )  # fmt: skip
     parser.add_argument(
         "--load", default=None, metavar="MODEL.json",
-        help="reuse a saved model instead of training: its data, seed and split, so the same predictions",
+        help="reuse a saved model instead of training: its target, data, seed and split, so the same predictions "
+        "(training options such as --epochs are refused with it)",
     )  # fmt: skip
-    parser.set_defaults(run=_guarded(_run_house_prices), command="house-prices")
+    parser.set_defaults(run=guarded(_run_house_prices, overflow_hint=OVERFLOW_HINT), command="house-prices")
 
     predict_parser = subparsers.add_parser(
         "predict", help="predict prices with a model saved by house-prices",
@@ -739,4 +646,4 @@ def add_parser(subparsers) -> None:
     source.add_argument(
         "--csv", metavar="FILE.csv", help="a CSV with one house per row and the model's feature columns"
     )
-    predict_parser.set_defaults(run=_guarded(_run_predict), command="predict")
+    predict_parser.set_defaults(run=guarded(_run_predict, overflow_hint=OVERFLOW_HINT), command="predict")

@@ -5,6 +5,7 @@ works on a headless server), saves it when `path=` is given, and returns it; a n
 Figure inline.
 """
 
+import io
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -14,7 +15,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-from ..engine import no_gc
+from ..engine import Value, no_gc
+from ..files import write_atomically
 
 __all__ = [
     "plot_loss_curves",
@@ -41,15 +43,18 @@ def _new_figure(width: float = 7.0, height: float = 4.5) -> tuple[Figure, object
 def _finish(figure: Figure, path: str | os.PathLike | None) -> Figure:
     if path is not None:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=_DPI)
+        image = io.BytesIO()  # render in memory, then save atomically: no half-written image on a crash
+        figure.savefig(image, dpi=_DPI, format=path.suffix.lstrip(".").lower() or "png")
+        write_atomically(path, image.getvalue())
     return figure
 
 
 def format_amount(value: float, unit: str = "$") -> str:
     """A readable amount: format_amount(61250.0) is '$61,250', format_amount(3.8, 'kg') is '3.8 kg'."""
-    digits = 0 if abs(value) >= 100 or value == int(value) else (1 if abs(value) >= 10 else 2)
     sign = "-" if value < 0 else ""
+    if not math.isfinite(value):  # NaN or infinity: show it (as '$nan', '-$inf') rather than crash on int(value)
+        return f"{sign}${abs(value)}" if unit == "$" else f"{sign}{abs(value)} {unit}".rstrip()
+    digits = 0 if abs(value) >= 100 or value == int(value) else (1 if abs(value) >= 10 else 2)
     number = f"{abs(value):,.{digits}f}"
     if unit == "$":
         return f"{sign}${number}"
@@ -89,6 +94,11 @@ def plot_loss_curves(
 
     Curves that share a name apart from train/test (e.g. "linear: train" and "linear: test") share a colour.
     """
+    if not isinstance(curves, dict):
+        raise TypeError(
+            f"plot_loss_curves got a {type(curves).__name__}; pass a dict name -> list of losses, "
+            "e.g. {'train': history.train_loss}"
+        )
     if not curves:
         raise ValueError("plot_loss_curves needs at least one curve, e.g. {'train': history.train_loss}")
     figure, axes = _new_figure()
@@ -248,6 +258,7 @@ def plot_decision_boundary(
     grid_y = [min(ys) - pad_y + (max(ys) - min(ys) + 2 * pad_y) * j / (resolution - 1) for j in range(resolution)]
     with no_gc():
         outputs = [[model([x, y]) for x in grid_x] for y in grid_y]
+    _check_outputs(outputs[0][0])
     figure, axes = _new_figure(6.0, 5.0)
     if isinstance(outputs[0][0], (list, tuple)):  # several outputs: the class with the largest logit
         grid = [[max(range(len(out)), key=lambda k: out[k].data) for out in row] for row in outputs]
@@ -285,6 +296,18 @@ def plot_decision_boundary(
     axes.set_title(title)
     axes.legend(frameon=True, loc="best")
     return _finish(figure, path)
+
+
+def _check_outputs(out: object) -> None:
+    """A model's answer must be a Value (a score) or a list of Values (logits), not plain numbers."""
+    several = isinstance(out, (list, tuple))
+    if (several and out and all(isinstance(v, Value) for v in out)) or isinstance(out, Value):
+        return
+    received = f"a {type(out).__name__}" if not several else f"a list of {', '.join(type(v).__name__ for v in out)}"
+    raise TypeError(
+        f"plot_decision_boundary needs a model returning a Value (one score) or a list of Values (one per "
+        f"class), like an MLP does; this model returned {received} for the point [x, y]"
+    )
 
 
 def plot_attention(

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from micrograd_plus.demos import format_table
+
 
 @dataclass
 class ChildResult:
@@ -54,10 +56,7 @@ def peak_rss_mb() -> float:
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
     """Print rows under headers, each column as wide as its widest cell; the first column left-aligned."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    for line in [headers, *rows]:
-        cells = [str(cell).ljust(w) if i == 0 else str(cell).rjust(w) for i, (cell, w) in enumerate(zip(line, widths))]
-        print("  ".join(cells).rstrip())
+    print(format_table(headers, rows, "<" + ">" * (len(headers) - 1)))
 
 
 def ratio(slow: float, fast: float) -> str:

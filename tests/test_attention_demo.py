@@ -1,5 +1,7 @@
 """The attention demo: short runs show attention beating mean pooling, looking at the flagged token."""
 
+import random
+
 import pytest
 
 from micrograd_plus.__main__ import main
@@ -95,3 +97,59 @@ def test_attention_cli_rejects_bad_numbers_with_usage(argument, capsys):
 def test_attention_demo_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         run_attention_demo(out=None, quiet=True, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_test": 0}, "n_test must be a positive whole number, got 0"),
+        ({"batch_size": 0}, "batch_size must be a positive whole number, got 0"),
+        ({"n_train": 2.5}, "n_train must be a positive whole number, got 2.5"),
+    ],
+)
+def test_attention_demo_checks_every_count_with_one_clear_message(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run_attention_demo(out=None, quiet=True, **kwargs)
+
+
+def test_make_flagged_sequences_names_the_bad_count():
+    with pytest.raises(ValueError, match=r"n \(the number of sequences\) must be a positive whole number, got 0"):
+        make_flagged_sequences(0)
+    with pytest.raises(ValueError, match="length must be a whole number >= 2 .one flagged token among others., got 1"):
+        make_flagged_sequences(5, length=1)
+
+
+@pytest.mark.parametrize("seed", ["0", 1.5, None, True])
+def test_attention_regressor_rejects_a_seed_that_is_not_an_int_or_a_random(seed):
+    with pytest.raises(TypeError, match="seed must be an int or a random.Random"):
+        AttentionRegressor(seed=seed)
+
+
+def test_attention_regressor_draws_from_a_shared_random_like_an_int_seed():
+    assert AttentionRegressor(seed=random.Random(4)).state_dict() == AttentionRegressor(seed=4).state_dict()
+    assert AttentionRegressor(seed=4).state_dict() != AttentionRegressor(seed=5).state_dict()
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any training fail the test: errors in the arguments must be found before minutes of work."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the demo started training before checking its output folder")
+
+    monkeypatch.setattr("micrograd_plus.demos.attention._train", fail)
+
+
+def test_attention_out_is_a_file_gives_one_error_line_not_a_traceback(tmp_path, capsys, monkeypatch, no_training):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").touch()
+    assert main(["attention", "--out", "afile"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("micrograd-plus attention: error: --out 'afile' is a file, not a folder; ")
+    assert len(error.strip().splitlines()) == 1
+
+
+def test_attention_demo_checks_its_out_folder_before_training(tmp_path, no_training):
+    (tmp_path / "afile").touch()
+    with pytest.raises(ValueError, match="out '.*afile' is a file, not a folder"):
+        run_attention_demo(out=tmp_path / "afile", quiet=True)

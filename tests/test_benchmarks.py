@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import w1, w2, w3
+from benchmarks import main_job, w1, w2, w3
+from benchmarks.common import print_table
 from micrograd_plus import MLP
 from micrograd_plus.datasets import make_moons
 
@@ -69,3 +70,22 @@ def test_unknown_workload_is_refused_with_the_valid_names():
     )
     assert done.returncode == 2
     assert "w1,w2,w3,main" in done.stderr and "w9" in done.stderr
+
+
+def test_main_job_reports_a_failed_run_by_its_exit_status_not_as_not_available_yet(monkeypatch):
+    # the house-prices subcommand exists now: any failure, even argparse's "invalid choice", is just a failure
+    failing = (
+        "import sys; print('micrograd-plus: error: argument SUBCOMMAND: invalid choice', file=sys.stderr); sys.exit(2)"
+    )
+    monkeypatch.setattr(main_job, "COMMAND", [sys.executable, "-c", failing])
+    result = main_job.measure(timeout=60)
+    assert result["status"] == "exit status 2"
+    assert result["lines"] == ["micrograd-plus: error: argument SUBCOMMAND: invalid choice"]
+
+
+def test_print_table_keeps_its_layout_through_the_shared_format_table(capsys):
+    print_table(["engine", "seconds", "ratio"], [["micrograd_plus", "1.23", "1.0x"], ["micrograd", "123.4", "100.3x"]])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "engine          seconds   ratio"
+    assert {len(line) for line in lines} == {len(lines[0])}  # right-aligned columns end together
+    assert lines[1].startswith("micrograd_plus ") and lines[2].startswith("micrograd ")

@@ -82,7 +82,7 @@ def test_save_and_load_pretrained_round_trips_exactly(tmp_path):
 
 
 def test_load_pretrained_rejects_missing_and_foreign_files(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no pre-trained model at"):
+    with pytest.raises(FileNotFoundError, match="no file at .*absent.json.*a micrograd_plus pre-trained model"):
         load_pretrained(tmp_path / "absent.json")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
@@ -90,8 +90,83 @@ def test_load_pretrained_rejects_missing_and_foreign_files(tmp_path):
         load_pretrained(broken)
     foreign = tmp_path / "foreign.json"
     foreign.write_text(json.dumps({"layers.0.neurons.0.w.0": 1.0}))
-    with pytest.raises(ValueError, match="is not a pre-trained model file"):
+    with pytest.raises(ValueError, match="foreign.json' is not a micrograd_plus pre-trained model"):
         load_pretrained(foreign)
+
+
+def saved_bundle(tmp_path) -> tuple[dict, object]:
+    """A pre-trained model's file as JSON data, and a path to write a changed copy to."""
+    features, target = fitted_standardizers(random.Random(2))
+    path = save_pretrained(tmp_path / "model.json", MLP(3, [4, 1], seed=1), Hyperparameters(), features, target)
+    return json.loads(path.read_text()), tmp_path / "changed.json"
+
+
+@pytest.mark.parametrize("entry", ["architecture", "features", "target", "state_dict", "hyperparameters"])
+def test_load_pretrained_without_an_entry_names_the_file_and_the_entry_not_a_key_error(tmp_path, entry):
+    bundle, path = saved_bundle(tmp_path)
+    del bundle[entry]
+    path.write_text(json.dumps(bundle))
+    with pytest.raises(ValueError, match=f"changed.json' is a damaged pre-trained model: it has no entry '{entry}'"):
+        load_pretrained(path)
+
+
+def test_load_pretrained_of_a_file_that_is_not_utf8_is_a_value_error_not_a_unicode_error(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"format": "café"}'.encode("latin-1"))
+    with pytest.raises(ValueError, match="latin1.json' is not UTF-8 text"):
+        load_pretrained(path)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            lambda b: b.update(architecture=[3, [4, 1]]),
+            "'architecture' must be an object with nin, nouts and activation",
+        ),
+        (lambda b: b["architecture"].update(nin=0), "nin must be a positive whole number, got 0"),
+        (lambda b: b["architecture"].update(nin=2), "Error.s. in loading state_dict for MLP: unexpected keys"),
+        (lambda b: b["features"].update(mean=[0.0, 0.0]), "mean has 2 columns but scale has 3"),
+        (
+            lambda b: b["state_dict"].update({"layers.0.neurons.0.w.0": "1"}),
+            "Error.s. in loading state_dict .* must be a number, got str",
+        ),
+        (lambda b: b["hyperparameters"].update(lr=-1), "lr .the learning rate. must be a number > 0"),
+    ],
+)
+def test_load_pretrained_wraps_errors_rebuilding_the_model_as_a_damaged_file(tmp_path, damage, message):
+    bundle, path = saved_bundle(tmp_path)
+    damage(bundle)
+    path.write_text(json.dumps(bundle))
+    with pytest.raises(ValueError, match=f"changed.json' is a damaged pre-trained model: {message}"):
+        load_pretrained(path)
+
+
+def test_load_pretrained_rejects_standardisers_that_do_not_fit_the_model(tmp_path):
+    bundle, path = saved_bundle(tmp_path)
+    bundle["features"] = {"mean": [0.0] * 2, "scale": [1.0] * 2}
+    path.write_text(json.dumps(bundle))
+    with pytest.raises(ValueError, match="standardisers are for 2 features .* the model takes 3 inputs"):
+        load_pretrained(path)
+
+
+@pytest.mark.parametrize(
+    "damage, entry",
+    [
+        (lambda b: b["features"]["mean"].__setitem__(1, float("nan")), r"\['features'\]\['mean'\]\[1\] is nan"),
+        (lambda b: b["target"].update(mean=[float("-inf")]), r"\['target'\]\['mean'\]\[0\] is -inf"),
+        (
+            lambda b: b["state_dict"].update({"layers.1.neurons.0.b": float("inf")}),
+            r"\['state_dict'\]\['layers.1.neurons.0.b'\] is inf",
+        ),
+    ],
+)
+def test_load_pretrained_rejects_non_finite_numbers_naming_the_entry(tmp_path, damage, entry):
+    bundle, path = saved_bundle(tmp_path)
+    damage(bundle)
+    path.write_text(json.dumps(bundle))  # json writes NaN and Infinity, and Python's json reads them back
+    with pytest.raises(ValueError, match=f"changed.json' is a damaged pre-trained model: its entry {entry}"):
+        load_pretrained(path)
 
 
 def test_replace_head_gives_a_fresh_trainable_output_layer_with_the_same_names():
@@ -147,6 +222,45 @@ def test_fine_tune_cli_rejects_bad_numbers_with_usage(argument, capsys):
     assert "expected a whole number" in capsys.readouterr().err
 
 
-def test_fine_tuning_demo_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="n_small must be a whole number >= 2, got 1"):
-        run_fine_tuning_demo(n_small=1, out=None, quiet=True)
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_small": 1}, "n_small must be a whole number >= 2 .city B houses to learn from., got 1"),
+        ({"n_pretrain": 5}, "n_pretrain must be a whole number >= 10"),
+        ({"n_pretrain": 20.0}, "n_pretrain must be a positive whole number, got 20.0"),
+        ({"epochs": 0}, "epochs must be a positive whole number, got 0"),
+        ({"hidden": True}, "hidden must be a positive whole number, got True"),
+    ],
+)
+def test_fine_tuning_demo_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run_fine_tuning_demo(out=None, quiet=True, **kwargs)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any training fail the test: errors in the arguments must be found before minutes of work."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the demo started training before checking its output folder")
+
+    monkeypatch.setattr("micrograd_plus.demos.fine_tuning.fit", fail)
+
+
+def test_fine_tune_out_is_a_file_gives_one_error_line_not_a_traceback(tmp_path, capsys, monkeypatch, no_training):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").touch()
+    assert main(["fine-tune", "--out", "afile"]) == 2
+    error = capsys.readouterr().err
+    assert error.strip() == (
+        "micrograd-plus fine-tune: error: --out 'afile' is a file, not a folder; "
+        "give the name of a folder for the output files (it is created if missing)"
+    )
+
+
+def test_fine_tuning_demo_checks_its_out_folder_before_training(tmp_path, no_training):
+    (tmp_path / "afile").touch()
+    with pytest.raises(ValueError, match="out '.*afile' is a file, not a folder"):
+        run_fine_tuning_demo(out=tmp_path / "afile", quiet=True)
+    with pytest.raises(ValueError, match="out '.*afile/inner' cannot be made: '.*afile' is a file, not a folder"):
+        run_fine_tuning_demo(out=tmp_path / "afile" / "inner", quiet=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 from ..attention import SelfAttention
 from ..engine import Value, no_gc
 from ..losses import mse_loss
-from ..nn import MLP, Layer, Module
+from ..nn import MLP, Layer, Module, as_rng, check_count
 from ..optim import Adam
 from ..viz.plots import plot_attention, plot_loss_curves
-from . import whole_number
+from . import format_table, guarded, output_folder, whole_number
 
 __all__ = [
     "FlaggedSequences",
@@ -43,11 +43,10 @@ class FlaggedSequences:
 
 def make_flagged_sequences(n: int, length: int = 6, seed: int = 0) -> FlaggedSequences:
     """`n` sequences of `length` tokens [number uniform in -1..1, flag 0 or 1], one flag per sequence."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"make_flagged_sequences needs a positive whole number of sequences n, got {n!r}")
-    if isinstance(length, bool) or not isinstance(length, int) or length < 2:
-        raise ValueError(f"length must be a whole number >= 2 (one flagged token among others), got {length!r}")
-    rng = random.Random(seed)
+    check_count("n (the number of sequences)", n)
+    if check_count("length", length) < 2:
+        raise ValueError(f"length must be a whole number >= 2 (one flagged token among others), got {length}")
+    rng = as_rng(seed)
     sequences, targets, flagged = [], [], []
     for _ in range(n):
         position = rng.randrange(length)
@@ -68,7 +67,7 @@ class AttentionRegressor(Module):
     """SelfAttention over the tokens, then the mean of its outputs, then a linear readout to one number."""
 
     def __init__(self, dim: int = 2, head_dim: int = 4, seed: int | random.Random = 0):
-        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        rng = as_rng(seed)  # one generator for both parts, so the readout does not repeat the attention's numbers
         self.attention = SelfAttention(dim, head_dim, seed=rng)
         self.readout = Layer(head_dim, 1, activation="linear", seed=rng)
 
@@ -105,14 +104,14 @@ class AttentionDemoResult:
 
     def table(self) -> str:
         """The comparison as aligned text, one model per line."""
-        chance = 1.0 / self.length
-        lines = [
-            f"{'model':<34}{'test MSE':>10}{'test MAE':>10}   weight on the flagged token",
-            f"{'self-attention, then mean':<34}{self.attention_mse:>10.5f}{self.attention_mae:>10.5f}"
-            f"   {self.flagged_attention:.2f} (chance {chance:.2f})",
-            f"{'mean pooling, no attention':<34}{self.baseline_mse:>10.5f}{self.baseline_mae:>10.5f}   -",
+        lead = "   "  # the last column is free text, set three spaces apart from the numbers
+        weight = f"{lead}{self.flagged_attention:.2f} (chance {1.0 / self.length:.2f})"
+        rows = [
+            ["self-attention, then mean", f"{self.attention_mse:.5f}", f"{self.attention_mae:.5f}", weight],
+            ["mean pooling, no attention", f"{self.baseline_mse:.5f}", f"{self.baseline_mae:.5f}", f"{lead}-"],
         ]
-        return "\n".join(lines)
+        headers = ["model", "test MSE", "test MAE", f"{lead}weight on the flagged token"]
+        return format_table(headers, rows, "<>><", [34, 10, 10, 0])
 
 
 def _train(model: Module, data: FlaggedSequences, steps: int, batch_size: int, lr: float, seed: int) -> list[float]:
@@ -167,8 +166,10 @@ def run_attention_demo(
     heatmap of one test sequence there (attention.png). The loss of every training step is kept in
     the result's `train_losses`.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive whole number of training steps, got {steps!r}")
+    for name, number in (("steps", steps), ("n_train", n_train), ("n_test", n_test), ("batch_size", batch_size)):
+        check_count(name, number)
+    if out is not None:
+        output_folder(out)  # a wrong folder fails now, not after the training
     train = make_flagged_sequences(n_train, length, seed)
     test = make_flagged_sequences(n_test, length, seed + 1)
     say = (lambda *args: None) if quiet else print
@@ -201,8 +202,7 @@ def run_attention_demo(
     result.example_sequence = [list(token) for token in example]
     result.example_weights = attention_model.attention.last_weights
     if out is not None:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = output_folder(out)
         labels = [f"{number:+.2f}" + (" (flag)" if flag else "") for number, flag in example]
         heatmap = folder / "attention.png"
         plot_attention(
@@ -227,10 +227,12 @@ def run_attention_demo(
 
 
 def _run(args) -> None:
+    output_folder(args.out, "--out")
     run_attention_demo(steps=args.steps, length=args.length, seed=args.seed, out=args.out, quiet=args.quiet)
 
 
 def add_parser(subparsers) -> None:
+    """Register the `attention` subcommand."""
     parser = subparsers.add_parser(
         "attention", help="self-attention finds the flagged number in a sequence; mean pooling cannot"
     )
@@ -239,4 +241,4 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
     parser.add_argument("--out", default="attention_output", help="folder for the figures (default attention_output)")
     parser.add_argument("--quiet", action="store_true", help="print nothing")
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=guarded(_run), command="attention")

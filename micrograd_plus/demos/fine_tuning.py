@@ -14,7 +14,6 @@ The pre-trained model is saved as JSON (its state_dict and its standardisers) an
 each fine-tuning run, as you would when someone else pre-trained it.
 """
 
-import json
 import math
 import random
 import tempfile
@@ -24,13 +23,13 @@ from pathlib import Path
 
 from ..datasets.houses import DEFAULT_WEIGHTS, make_houses
 from ..datasets.preprocessing import Standardizer, standardise, train_test_split
-from ..files import save_json
+from ..files import read_json, save_json
 from ..losses import mse_loss
-from ..nn import MLP, Layer
+from ..nn import MLP, Layer, check_count
 from ..optim import Adam
 from ..train import Hyperparameters, fit, predict, r2_score, rmse
 from ..viz.plots import plot_loss_curves
-from . import whole_number
+from . import format_table, guarded, output_folder, whole_number
 
 __all__ = [
     "CITY_B_WEIGHTS",
@@ -57,6 +56,7 @@ CITY_B_WEIGHTS = {
 CITY_B_BIAS = 15000.0
 
 PRETRAINED_FORMAT = "micrograd_plus pretrained MLP v1"
+PRETRAINED_FILE = "a micrograd_plus pre-trained model (a JSON file written by save_pretrained())"
 
 
 def replace_head(model: MLP, seed: int | random.Random = 0) -> Layer:
@@ -101,28 +101,55 @@ def save_pretrained(
 
 
 def load_pretrained(path: str | Path) -> tuple[MLP, Hyperparameters, Standardizer, Standardizer]:
-    """Rebuild what save_pretrained() wrote: (model, hyperparameters, feature standardiser, target standardiser)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no pre-trained model at {str(path)!r}; save one first with save_pretrained()")
-    try:
-        bundle = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{str(path)!r} is not valid JSON ({error}); was it written by save_pretrained()?") from None
-    if not isinstance(bundle, dict) or bundle.get("format") != PRETRAINED_FORMAT:
+    """Rebuild what save_pretrained() wrote: (model, hyperparameters, feature standardiser, target standardiser).
+
+    A missing file raises FileNotFoundError; anything else wrong with it (not JSON, another format, an entry
+    missing or of the wrong kind, a NaN or infinite number) a ValueError naming the file and what is wrong.
+    """
+    bundle = read_json(path, PRETRAINED_FORMAT, PRETRAINED_FILE)
+    where = repr(str(path))
+    bad_number = _first_non_finite(bundle)
+    if bad_number is not None:
+        entry, number = bad_number
         raise ValueError(
-            f"{str(path)!r} is not a pre-trained model file: expected a JSON object with "
-            f'"format": "{PRETRAINED_FORMAT}", as written by save_pretrained()'
+            f"{where} is a damaged pre-trained model: its entry {entry} is {number!r}; "
+            "a saved model holds finite numbers only"
         )
-    architecture = bundle["architecture"]
-    model = MLP(architecture["nin"], architecture["nouts"], activation=architecture["activation"])
-    model.load_state_dict(bundle["state_dict"])
-    return (
-        model,
-        Hyperparameters.from_dict(bundle["hyperparameters"]),
-        Standardizer.from_dict(bundle["features"]),
-        Standardizer.from_dict(bundle["target"]),
-    )
+    try:
+        architecture = bundle["architecture"]
+        if not isinstance(architecture, dict):
+            raise ValueError(f"'architecture' must be an object with nin, nouts and activation, not {architecture!r}")
+        model = MLP(architecture["nin"], architecture["nouts"], activation=architecture["activation"])
+        model.load_state_dict(bundle["state_dict"])
+        hyperparameters = Hyperparameters.from_dict(bundle["hyperparameters"])
+        features = Standardizer.from_dict(bundle["features"])
+        target = Standardizer.from_dict(bundle["target"])
+        if len(features.mean) != model.nin or len(target.mean) != model.layers[-1].nout:
+            raise ValueError(
+                f"the standardisers are for {len(features.mean)} features and {len(target.mean)} target(s), "
+                f"but the model takes {model.nin} inputs and gives {model.layers[-1].nout} output(s)"
+            )
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        detail = f"it has no entry {error}" if isinstance(error, KeyError) else str(error)
+        raise ValueError(f"{where} is a damaged pre-trained model: {detail}") from None
+    return model, hyperparameters, features, target
+
+
+def _first_non_finite(data: object, entry: str = "") -> tuple[str, float] | None:
+    """The first NaN or infinity in nested JSON data, as (where, e.g. "['features']['scale'][2]", the number)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return entry, data
+    if isinstance(data, dict):
+        items = ((f"{entry}[{key!r}]", value) for key, value in data.items())
+    elif isinstance(data, list):
+        items = ((f"{entry}[{index}]", value) for index, value in enumerate(data))
+    else:
+        return None
+    for inner_entry, value in items:
+        found = _first_non_finite(value, inner_entry)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass
@@ -156,13 +183,17 @@ class FineTuningResult:
 
     def table(self) -> str:
         """The comparison as aligned text, one approach per line."""
-        lines = [f"{'approach':<34}{'trainable':>16}{'lr':>8}{'test RMSE':>12}{'R²':>8}"]
-        for row in self.rows:
-            lr = "-" if row.lr is None else f"{row.lr:g}"
-            lines.append(
-                f"{row.approach:<34}{f'{row.trainable}/{row.total}':>16}{lr:>8}{f'${row.rmse:,.0f}':>12}{row.r2:>8.3f}"
-            )
-        return "\n".join(lines)
+        cells = [
+            [
+                row.approach,
+                f"{row.trainable}/{row.total}",
+                "-" if row.lr is None else f"{row.lr:g}",
+                f"${row.rmse:,.0f}",
+                f"{row.r2:.3f}",
+            ]
+            for row in self.rows
+        ]
+        return format_table(["approach", "trainable", "lr", "test RMSE", "R²"], cells, "<>>>>", [34, 16, 8, 12, 8])
 
 
 def _dollar_rmse_curve(test_losses: list[float], target: Standardizer) -> list[float]:
@@ -192,16 +223,19 @@ def run_fine_tuning_demo(
     print the same table. With `out` a folder, the pre-trained model (pretrained_city_a.json) and the
     learning curves (fine_tuning.png) are saved there.
     """
-    for name, number, minimum in (
-        ("n_pretrain", n_pretrain, 10),
-        ("n_small", n_small, 2),
-        ("n_test", n_test, 1),
-        ("hidden", hidden, 1),
-        ("pretrain_epochs", pretrain_epochs, 1),
-        ("epochs", epochs, 1),
+    for name, number in (
+        ("n_test", n_test),
+        ("hidden", hidden),
+        ("pretrain_epochs", pretrain_epochs),
+        ("epochs", epochs),
     ):
-        if isinstance(number, bool) or not isinstance(number, int) or number < minimum:
-            raise ValueError(f"{name} must be a whole number >= {minimum}, got {number!r}")
+        check_count(name, number)
+    if check_count("n_pretrain", n_pretrain) < 10:
+        raise ValueError(f"n_pretrain must be a whole number >= 10 (a fifth is kept to test on), got {n_pretrain}")
+    if check_count("n_small", n_small) < 2:
+        raise ValueError(f"n_small must be a whole number >= 2 (city B houses to learn from), got {n_small}")
+    if out is not None:
+        output_folder(out)  # a wrong folder fails now, not after the pre-training
     say = (lambda *args: None) if quiet else print
     start = time.perf_counter()
 
@@ -310,6 +344,7 @@ def run_fine_tuning_demo(
 
 
 def _run(args) -> None:
+    output_folder(args.out, "--out")
     run_fine_tuning_demo(
         n_small=args.small,
         pretrain_epochs=args.pretrain_epochs,
@@ -321,6 +356,7 @@ def _run(args) -> None:
 
 
 def add_parser(subparsers) -> None:
+    """Register the `fine-tune` subcommand."""
     parser = subparsers.add_parser(
         "fine-tune", help="pre-train on city A's house prices, fine-tune on 20 houses from city B"
     )
@@ -330,4 +366,4 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
     parser.add_argument("--out", default="fine_tuning_output", help="folder for the model and figure")
     parser.add_argument("--quiet", action="store_true", help="print nothing")
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=guarded(_run), command="fine-tune")

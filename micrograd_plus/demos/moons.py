@@ -3,12 +3,15 @@
 from ..datasets import make_moons
 from ..engine import Value, no_gc
 from ..losses import hinge_loss
-from ..nn import MLP
+from ..nn import MLP, check_count
 from ..optim import SGD
+from . import guarded, whole_number
 
 
 def train_moons(steps: int = 100, hidden: int = 16, seed: int = 1337, quiet: bool = False) -> tuple[MLP, list[float]]:
     """Train MLP 2-hidden-hidden-1 on 100 moons with hinge loss + L2; return the model and the loss per step."""
+    check_count("steps", steps)
+    check_count("hidden", hidden)
     points, labels = make_moons()
     model = MLP(2, [hidden, hidden, 1], seed=seed)
     params = model.parameters()
@@ -29,11 +32,16 @@ def train_moons(steps: int = 100, hidden: int = 16, seed: int = 1337, quiet: boo
     return model, losses
 
 
+def _run(args) -> None:
+    train_moons(args.steps, seed=args.seed)
+
+
 def add_parser(subparsers) -> None:
+    """Register the `moons` subcommand."""
     parser = subparsers.add_parser("moons", help="train an MLP on the two-moons toy set (micrograd's demo)")
-    parser.add_argument("--steps", type=int, default=100, help="gradient-descent steps (default 100)")
-    parser.add_argument("--seed", type=int, default=1337, help="seed for the initial weights")
-    parser.set_defaults(run=lambda args: train_moons(args.steps, seed=args.seed) and None)
+    parser.add_argument("--steps", type=whole_number(1), default=100, help="gradient-descent steps (default 100)")
+    parser.add_argument("--seed", type=int, default=1337, help="seed for the initial weights (default 1337)")
+    parser.set_defaults(run=guarded(_run), command="moons")
 
 
 __all__ = ["train_moons", "add_parser"]

@@ -101,6 +101,7 @@ class History:
     train_loss: list[float] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    elapsed: list[float] = field(default_factory=list)  # seconds since the start, at the end of each epoch
 
 
 def fit(
@@ -158,6 +159,7 @@ def fit(
                 if not math.isfinite(test_loss):
                     raise _diverged(epoch, optimizer, "test")
                 history.test_loss.append(test_loss)
+            history.elapsed.append(time.perf_counter() - start)
             if display:
                 display.update(epoch, history)
     finally:

@@ -109,6 +109,8 @@ def test_fit_records_the_test_loss_after_each_epoch():
     assert isinstance(history, History) and len(history.test_loss) == 5
     assert history.test_loss[-1] == evaluate(model, mse_loss, test)
     assert history.train_loss[-1] < history.train_loss[0]
+    assert len(history.elapsed) == 5 and history.elapsed == sorted(history.elapsed)  # seconds at each epoch's end
+    assert history.elapsed[-1] <= history.seconds
 
 
 def test_full_batch_takes_one_step_per_epoch():

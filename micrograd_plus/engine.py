@@ -6,6 +6,12 @@ forward pass. `backward()` then applies the chain rule once, in one loop, for ev
 
 The graph holds no reference cycles (children are tuples, no closure captures the output), so
 CPython frees a graph by reference counting as soon as the last name for its output goes away.
+
+Where the teaching version differs from PyTorch: ops outside their domain raise a specific error
+(log of a negative number, 0 ** -1, exp past float range, a ** k that is not real) instead of
+returning nan or inf; + and * follow IEEE 754 like PyTorch (1e200 * 1e200 is inf), and fit() stops
+a run whose loss stops being finite. Intermediate nodes keep the latest pass's gradient (PyTorch
+keeps none unless asked with retain_grad()).
 """
 
 import gc

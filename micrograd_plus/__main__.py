@@ -11,7 +11,10 @@ DEMOS = [house_prices, moons, fine_tuning, attention, exercises]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="micrograd-plus", description="micrograd_plus demos")
+    parser = argparse.ArgumentParser(
+        prog="micrograd-plus",
+        description="micrograd_plus: a scalar autograd engine for learning how neural networks work. Pick a demo:",
+    )
     subparsers = parser.add_subparsers(title="subcommands", required=True, metavar="SUBCOMMAND")
     for demo in DEMOS:
         demo.add_parser(subparsers)

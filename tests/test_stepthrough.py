@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from example_graphs import karpathy_graph
 
 from micrograd_plus import MLP, Neuron, Value, mse_loss
 from micrograd_plus.engine import linear, topological_order
@@ -23,15 +24,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
 
 
-def karpathy():
-    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
-    return loss
+def karpathy():  # L = (a*b + c) * f, before backward()
+    return karpathy_graph()[0]
 
 
 def reuse():  # a*a: the same child twice in one op

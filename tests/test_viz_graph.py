@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from example_graphs import karpathy_graph
 
 from micrograd_plus import MLP, Neuron, Value, mse_loss
 from micrograd_plus.engine import topological_order
@@ -20,15 +21,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `do
 
 def small_graph():
     """L = (a*b + c) * f, Karpathy's example, with grads filled in."""
-    a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    loss = d * f
-    loss.label = "L"
-    loss.backward()
-    return loss, (a, b, c, d, e, f)
+    return karpathy_graph(backward=True)
 
 
 def mlp_loss(samples=20, hidden=(8, 8)):

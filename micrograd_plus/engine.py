@@ -16,11 +16,9 @@ keeps none unless asked with retain_grad()).
 
 import gc
 import math
-from collections.abc import Iterable, Sequence
 from numbers import Real
-from operator import mul
 
-__all__ = ["Value", "as_value", "linear", "logsumexp", "softmax", "no_gc"]
+__all__ = ["Value", "as_value", "make_node", "no_gc", "topological_order", "to_float"]
 
 # The largest x for which math.exp(x) is a finite float64: ln(1.7976931348623157e308).
 _EXP_LIMIT = 709.782712893384
@@ -255,6 +253,26 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+_new = object.__new__
+
+
+def make_node(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
+    """The Value an op returns: its data, children and local derivatives, and the op's name.
+
+    Fused ops (functional.py) call this instead of Value(...): it skips the constructor's
+    checks, which the op's own code makes true (a float, two tuples of the same length, a str).
+    """
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.requires_grad = True
+    out._children = children
+    out._local_grads = local_grads
+    out._op = op
+    return out
+
+
 def as_value(x: object) -> Value:
     """`x` itself if it is a Value, else a new leaf Value holding the number `x`."""
     if isinstance(x, Value):
@@ -262,53 +280,6 @@ def as_value(x: object) -> Value:
     if isinstance(x, (float, int)) or isinstance(x, Real):  # float and int first: the Real check is slow
         return Value(float(x))
     raise TypeError(f"cannot combine a Value with {type(x).__name__}: {x!r}; use a real number or a Value")
-
-
-def linear(weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Value:
-    """A neuron's pre-activation w·x + b as ONE graph node with 2n+1 children.
-
-    d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1. One node instead of 2n keeps
-    big graphs small and fast; drawings still show every weight and input with its grad.
-    `inputs` may hold plain numbers, which become leaf Values.
-    """
-    if len(weights) != len(inputs):
-        raise ValueError(f"w·x+b needs one input per weight: {len(weights)} weights, got {len(inputs)} inputs")
-    w_data = [w.data for w in weights]
-    try:  # the fast path: every input is already a Value
-        x_data = [x.data for x in inputs]
-        out = sum(map(mul, w_data, x_data), bias.data)
-    except (AttributeError, TypeError):  # plain numbers among the inputs (or the bias): make them leaf Values
-        inputs = [as_value(x) for x in inputs]
-        bias = as_value(bias)
-        x_data = [x.data for x in inputs]
-        out = sum(map(mul, w_data, x_data), bias.data)
-    return Value(out, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b")
-
-
-def logsumexp(values: Iterable[Value | float]) -> Value:
-    """ln(sum(exp(v))), computed as m + ln(sum(exp(v - m))) with m = max(v) so exp() never overflows."""
-    vs = [as_value(v) for v in values]
-    if not vs:
-        raise ValueError("logsumexp() needs at least one value, got an empty sequence")
-    m = max(v.data for v in vs)  # a constant shift: the result does not depend on it, so neither do the grads
-    total = vs[0] - m
-    total = total.exp()
-    for v in vs[1:]:
-        total = total + (v - m).exp()
-    return total.log() + m
-
-
-def softmax(values: Iterable[Value | float]) -> list[Value]:
-    """exp(v_i) / sum_j exp(v_j), with the max subtracted first so exp() never overflows."""
-    vs = [as_value(v) for v in values]
-    if not vs:
-        raise ValueError("softmax() needs at least one value, got an empty sequence")
-    m = max(v.data for v in vs)
-    exps = [(v - m).exp() for v in vs]
-    total = exps[0]
-    for e in exps[1:]:
-        total = total + e
-    return [e / total for e in exps]
 
 
 class no_gc:

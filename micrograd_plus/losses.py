@@ -7,7 +7,8 @@ returns their mean (PyTorch's default reduction="mean").
 from collections.abc import Sequence
 from numbers import Real
 
-from .engine import Value, as_value, logsumexp
+from .engine import Value, as_value
+from .functional import logsumexp
 
 __all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
 

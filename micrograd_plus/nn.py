@@ -9,7 +9,8 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from numbers import Real
 
-from .engine import Value, linear
+from .engine import Value
+from .functional import linear
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "as_rng", "check_count", "check_inputs"]
 
@@ -61,6 +62,10 @@ class Module:
         for p in self.parameters():
             p.requires_grad = True
         return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """PyTorch's name for unfreeze() (True) and freeze() (False)."""
+        return self.unfreeze() if requires_grad else self.freeze()
 
     def state_dict(self) -> dict[str, float]:
         """{dotted name: float} for every parameter: plain data, ready for json.dump."""
@@ -170,7 +175,7 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value | float]) -> Value:
         check_inputs(self, x)
-        out = linear(self.w, x, self.b)
+        out = linear(x, self.w, self.b)
         activate = _ACTIVATE[self.activation]
         return activate(out) if activate else out
 

@@ -180,6 +180,13 @@ def test_freeze_excludes_parameters_from_gradients_and_counts():
     assert model.num_parameters(trainable_only=True) == 13
 
 
+def test_requires_grad_is_pytorchs_name_for_freeze_and_unfreeze():
+    model = MLP(2, [3, 1])
+    assert model.requires_grad_(False) is model and model.num_parameters(trainable_only=True) == 0
+    assert model.layers[1].requires_grad_() is model.layers[1]
+    assert [p.requires_grad for p in model.parameters()] == [False] * 9 + [True] * 4
+
+
 def test_state_dict_round_trips_through_json():
     model = MLP(3, [4, 2], seed=1)
     text = json.dumps(model.state_dict())

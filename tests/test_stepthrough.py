@@ -9,7 +9,8 @@ import pytest
 from example_graphs import karpathy_graph
 
 from micrograd_plus import MLP, Neuron, Value, mse_loss
-from micrograd_plus.engine import linear, topological_order
+from micrograd_plus.engine import topological_order
+from micrograd_plus.functional import linear
 from micrograd_plus.viz import render as render_module
 from micrograd_plus.viz.stepthrough import (
     CURRENT,
@@ -54,7 +55,7 @@ def frozen():  # a frozen parameter: backward() leaves its grad at 0
     w = Value(0.7, label="w")
     w.requires_grad = False
     x = Value(2.0, label="x")
-    return linear([w], [x], Value(0.1, label="b")) ** 3
+    return linear([x], [w], Value(0.1, label="b")) ** 3
 
 
 GRAPHS = [karpathy, reuse, shared_intermediate, neuron, mlp, frozen]
@@ -230,7 +231,7 @@ def test_a_child_used_twice_is_named_once_per_use_and_the_rule_says_they_add_up(
     rule = backward_steps(y)[1].text.splitlines()[1]
     assert "dy/da = a = 3.0 and dy/da = a = 3.0" in rule and "a is used twice here, so its 2 terms below add up" in rule
     x = Value(1.0, label="x")
-    twice = linear([Value(0.5, label="w"), Value(0.2, label="u")], [x, x], Value(0.1, label="c"))
+    twice = linear([x, x], [Value(0.5, label="w"), Value(0.2, label="u")], Value(0.1, label="c"))
     assert "x is used twice here" in backward_steps(twice)[1].text
 
 

@@ -3,7 +3,8 @@
     python -m benchmarks.w2 [--chain 1000000]
 
 `x = Value(1.0)`, then `chain` times `x = x*1.000001 + 0.000001`, then `x.backward()`. Each step adds
-four Values (two constants and two ops), so the graph has 4*chain + 1 nodes. The gradient dx/dx0 must
+four Values in micrograd (two constants and two ops) and two in micrograd_plus (whose op nodes hold
+their constants), so the graph has 4*chain + 1 or 2*chain + 1 nodes. The gradient dx/dx0 must
 equal 1.000001**chain to 1e-9 (relative). Reported: build and backward seconds, and the process's peak
 memory. micrograd sorts its graph recursively: it runs with sys.setrecursionlimit raised to the depth,
 in its own process, and whatever happens to it (an error, a crash, the memory limit) is reported.
@@ -73,7 +74,19 @@ def compare(chain: int = 1_000_000, micrograd_chain: int | None = None) -> bool:
         args = ["--engine", engine, "--chain", str(length)] + (["--pause-gc"] if pause_gc else [])
         result = run_child("w2", args, timeout=900, memory_limit_gb=16)
         if result.status != "ok":
-            rows.append([name, f"{4 * length + 1:,}", "-", "-", "-", "-", "-", "-", result.status])
+            rows.append(
+                [
+                    name,
+                    f"{(4 if engine == 'micrograd' else 2) * length + 1:,}",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    result.status,
+                ]
+            )
             all_right = False
             continue
         data = result.data
@@ -83,7 +96,7 @@ def compare(chain: int = 1_000_000, micrograd_chain: int | None = None) -> bool:
         rows.append(
             [
                 name,
-                f"{4 * length + 1:,}",
+                f"{(4 if engine == 'micrograd' else 2) * length + 1:,}",
                 f"{data['build_seconds']:.2f}",
                 f"{data['backward_seconds']:.2f}",
                 f"{data['build_seconds'] + data['backward_seconds']:.2f}",

@@ -124,9 +124,9 @@ class SelfAttention(Module):
                 f"this SelfAttention expects vectors of length {self.dim} (dim={self.dim}), got vectors of length "
                 f"{len(sequence[0])}; a sequence of numbers x1, x2, ... is written [[x1], [x2], ...]"
             )
-        queries = [self.query(x) for x in sequence]
-        keys = [self.key(x) for x in sequence]
-        values = [self.value(x) for x in sequence]
+        queries = [self.query.outputs(x) for x in sequence]
+        keys = [self.key.outputs(x) for x in sequence]
+        values = [self.value.outputs(x) for x in sequence]
         outputs, weights = scaled_dot_product_attention(queries, keys, values, is_causal=self.is_causal)
         self.last_weights = [[w.data for w in row] for row in weights]
         return outputs

@@ -50,8 +50,8 @@ def test_w2_chain_gradient_is_right():
 
 def test_w3_counts_the_nodes_and_their_memory():
     result = w3.measure("micrograd_plus", nodes=400, trace=True)
-    assert result["nodes"] == 401  # 100 steps of 4 Values, and x0
-    assert result["traced_peak_bytes"] > 401 * 56  # at least a Value's own slots per node
+    assert (result["steps"], result["nodes"]) == (100, 201)  # 100 steps of 2 ops (constants folded in), and x0
+    assert result["traced_peak_bytes"] > 201 * 56  # at least a Value's own slots per node
 
 
 def test_python_dash_m_benchmarks_runs_w1_and_reports_agreement():

@@ -346,8 +346,6 @@ def test_combining_with_a_non_number_is_a_type_error(make):
         (lambda: Value(0.0) ** -1, ZeroDivisionError, "negative power"),
         (lambda: Value(0.0) ** 0.5, ZeroDivisionError, "derivative"),
         (lambda: Value(-2.0) ** Value(2.0), ValueError, "base"),
-        (lambda: Value(1000.0).exp(), OverflowError, "exp"),
-        (lambda: Value(1e200) ** 2, OverflowError, "too large"),
     ],
     ids=[
         "log_negative",
@@ -360,11 +358,9 @@ def test_combining_with_a_non_number_is_a_type_error(make):
         "zero_negative_power",
         "zero_half_power",
         "negative_base_value_exponent",
-        "exp_overflow",
-        "pow_overflow",
     ],
 )
-def test_domain_errors_are_specific(make, error, words):
+def test_domain_errors_are_specific(make, error, words):  # overflow is not one: exp(1000.0) is inf (test_properties)
     with pytest.raises(error, match=words):
         make()
 

@@ -165,6 +165,8 @@ def test_zero_grad_clears_every_parameter():
     model([1.0, -1.0]).backward()
     assert any(p.grad != 0.0 for p in model.parameters())
     model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())  # PyTorch's default: no gradient yet
+    model.zero_grad(set_to_none=False)
     assert all(p.grad == 0.0 for p in model.parameters())
 
 

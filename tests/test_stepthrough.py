@@ -445,7 +445,7 @@ def test_numbers_in_the_text_are_short_and_exact():
     y.label = "y"
     term = backward_steps(y)[1].terms[0]
     assert term.text == "dy/dx += dy/dy * dy/dx = 1.0 * 3.0 = 3.0"
-    tiny = backward_steps(Value(1e-7, label="t") * 2.0)[1].terms[1]
+    tiny = backward_steps(Value(1e-7, label="t") * Value(2.0))[1].terms[1]
     assert tiny.text.endswith("= 1.0 * 1e-07 = 1e-07") and math.isclose(tiny.product, 1e-7)
 
 

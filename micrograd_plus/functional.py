@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from operator import mul
 
 from .engine import Value, as_value, make_node
+from .floats import exp
 
 __all__ = ["linear", "dot", "add_all", "softmax", "logsumexp"]
 
@@ -93,9 +94,9 @@ def logsumexp(values: Numbers) -> Value:
         raise ValueError("logsumexp() needs at least one value, got an empty sequence")
     m = max(data)
     shift = m if math.isfinite(m) else 0.0
-    total = sum(_exp(x - shift) for x in data)
+    total = sum(exp(x - shift) for x in data)
     out = (math.log(total) if total > 0.0 else -math.inf if total == 0.0 else math.nan) + shift
-    return make_node(out, tuple(values), tuple(_exp(x - out) for x in data), "logsumexp")
+    return make_node(out, tuple(values), tuple(exp(x - out) for x in data), "logsumexp")
 
 
 def softmax(values: Numbers) -> list[Value]:
@@ -107,10 +108,3 @@ def softmax(values: Numbers) -> list[Value]:
     exps = [(v - m).exp() for v in values]
     total = add_all(exps)
     return [e / total for e in exps]
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        return math.inf

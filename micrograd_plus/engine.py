@@ -6,10 +6,9 @@ forward pass. `backward()` then applies the chain rule once, in one loop, for ev
 number in an op is a constant of the node, not a child: `x * 2` has one child and the op name `*2`.
 The graph holds no reference cycles, so reference counting frees it as soon as it is unused.
 
-Numbers at the edges follow one rule, checked against PyTorch (tests/test_properties.py):
+Numbers at the edges follow one rule, checked against PyTorch (tests/test_properties.py; floats.py):
 - finite inputs outside an op's domain raise an error naming the op: log(0.0), sqrt(-1.0), 1.0 / 0.0,
-  (-8.0) ** 0.5, and where the derivative is not finite (sqrt(0.0)). A teaching choice: PyTorch
-  returns nan or inf there, which hides the bug until much later;
+  and where the derivative is not finite (sqrt(0.0)). A teaching choice: PyTorch gives nan or inf;
 - nan and inf inputs propagate exactly as in PyTorch, forward and backward (relu(nan) is nan);
 - overflow follows IEEE 754, as in PyTorch: exp(1000.0) and 1e200 ** 2 are inf.
 Intermediate nodes keep the latest pass's gradient (PyTorch: none unless asked with retain_grad()).
@@ -247,10 +246,7 @@ class Value:
         if self._local_grads is not None:
             return self._chain_rule_step
         if not hasattr(self, "_closure"):
-            raise RuntimeError(
-                f"the {self._op!r} node was made micrograd's way, Value(data, children, {self._op!r}), without "
-                "a _backward: attach one (out._backward = _backward) or pass the local derivatives instead"
-            )
+            raise RuntimeError(f"the {self._op!r} node has no local derivatives: attach out._backward = a function")
         return self._closure
 
     @_backward.setter

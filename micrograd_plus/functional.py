@@ -1,10 +1,8 @@
 """Fused ops: one graph node for a whole formula over many Values, as torch.nn.functional has.
 
-`dot(a, b)` is one node with 2n children where `sum(ai * bi ...)` makes 2n nodes, so big graphs
-are smaller and backward() is faster; the gradients are the same (the sums are float sums, so
-they may differ from a chain of `+` in the last bit on Python 3.12+, which sums floats more
-accurately). Each op gives its forward rule and its local derivatives side by side, like the
-ops of engine.py, and each is checked by gradcheck and against PyTorch (tests/test_functional.py).
+`dot(a, b)` is one node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster
+backward(), the same gradients (Python 3.12+ sums floats more accurately than a chain of `+`: the last bit may
+differ). Forward rule and local derivatives side by side, as in engine.py; tests/test_functional.py checks each.
 """
 
 import math
@@ -42,12 +40,8 @@ def linear(
     """
     input, x_data = _values(input)
     one_neuron = not (weight and isinstance(weight[0], (list, tuple)))
-    rows = weight
-    if one_neuron:
-        rows, bias = [weight], [bias]
-    elif bias is None:
-        bias = [None] * len(rows)
-    elif len(bias) != len(rows):
+    rows, bias = ([weight], [bias]) if one_neuron else (weight, [None] * len(weight) if bias is None else bias)
+    if len(bias) != len(rows):
         raise ValueError(f"linear() needs one bias per row of weights: {len(rows)} rows, got {len(bias)} biases")
     outputs = []
     for w, b in zip(rows, bias):

@@ -74,12 +74,9 @@ def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value
 def cross_entropy(
     logits: Sequence[Value | float] | Sequence[Sequence[Value | float]], target: int | Sequence[int]
 ) -> Value:
-    """-ln softmax(logits)[target], for one sample or a batch.
-
-    One sample: `logits` is a list of Values, `target` a class index. A batch: `logits` is a list
-    of such lists and `target` a list of indices; the result is the mean over the batch.
-    One node per sample, computed as PyTorch does: with m = max(logits) and s_j = x_j - m,
-    loss = ln(sum_j exp(s_j)) - s_target (exact for huge logits: [1e8, 1e8] gives ln 2), and
+    """-ln softmax(logits)[target] for one sample (a list of Values, a class index), or the mean over a batch
+    (a list of such lists, a list of indices). One node per sample, computed as PyTorch's log_softmax: with
+    s_j = x_j - max(x), loss = ln(sum_j exp(s_j)) - s_target (exact for huge logits: [1e8, 1e8] gives ln 2);
     d loss/dx_j = softmax(x)_j - (1 if j is the target else 0).
     """
     if not logits:

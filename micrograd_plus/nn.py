@@ -84,12 +84,9 @@ class Module:
         missing = [name for name in params if name not in state_dict]
         unexpected = [name for name in state_dict if name not in params]
         if strict and (missing or unexpected):
-            problems = []
-            if missing:
-                problems.append(f"missing keys: {missing}")
-            if unexpected:
-                problems.append(f"unexpected keys: {unexpected}")
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: {'; '.join(problems)}")
+            problems = [f"{kind} keys: {names}" for kind, names in (("missing", missing), ("unexpected", unexpected))]
+            problems = "; ".join(problem for problem in problems if not problem.endswith("[]"))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: {problems}")
         updates = {}
         for name, number in state_dict.items():
             if name not in params:
@@ -186,8 +183,7 @@ class Neuron(Module):
 
     def activate(self, z: Value) -> Value:
         """This neuron's activation applied to its w·x+b."""
-        activation = _ACTIVATE[self.activation]
-        return activation(z) if activation else z
+        return _ACTIVATE[self.activation](z) if self.activation != "linear" else z
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"

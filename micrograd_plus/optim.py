@@ -1,11 +1,9 @@
 """Optimizers: SGD and Adam, with torch.optim's update rules written out in plain floats.
 
-An optimizer holds a list of parameters and, on `step()`, moves each one against its gradient.
-As in torch.optim, each parameter has its own state (`optimizer.state[p]`: SGD's momentum buffer,
-Adam's step count and running averages), made at its first step with a gradient, and a parameter
-without a gradient is skipped entirely (no state change): one whose grad is None (backward() did
-not reach it since zero_grad()) or that is frozen (`requires_grad = False`; torch's frozen tensors
-never get a grad).
+As in torch.optim, each parameter has its own state (`optimizer.state[p]`), made at its first step with a
+gradient, and a parameter without a gradient is skipped with no state change: grad None (backward() did not
+reach it since zero_grad()), or frozen (requires_grad False: torch's frozen tensors get no grad; torch would
+still step one that keeps a zero grad from before, we never step a frozen one).
 """
 
 import math
@@ -27,9 +25,9 @@ class Optimizer:
             raise ValueError("optimizer got an empty parameter list; pass model.parameters()")
         for index, p in enumerate(self.params):
             if not isinstance(p, Value):
+                name = type(p).__name__
                 raise TypeError(
-                    f"optimizer parameters must be Values, got {type(p).__name__} at position {index}; "
-                    "pass model.parameters()"
+                    f"optimizer parameters must be Values, got {name} at position {index}; pass model.parameters()"
                 )
         if len(set(self.params)) != len(self.params):  # it would be stepped once per copy
             raise ValueError("the parameter list holds the same Value more than once; pass each parameter once")

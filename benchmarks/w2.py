@@ -63,8 +63,9 @@ def measure(engine: str, chain: int, pause_gc: bool) -> dict:
     }
 
 
-def compare(chain: int = 1_000_000, micrograd_chain: int | None = None) -> bool:
-    """Measure every run of RUNS in its own process and print the table; return whether all gradients are right."""
+def compare(chain: int = 1_000_000, micrograd_chain: int | None = None) -> tuple[bool, list[list[str]]]:
+    """Measure every run of RUNS in its own process and print the table; return whether all gradients are
+    right, and the summary rows."""
     micrograd_chain = chain if micrograd_chain is None else micrograd_chain
     rows, results, all_right = [], {}, True
     for name, engine, pause_gc in RUNS:
@@ -110,13 +111,24 @@ def compare(chain: int = 1_000_000, micrograd_chain: int | None = None) -> bool:
     headers = ["run", "nodes", "build s", "backward s", "total s", "wall s", "peak RSS MiB", "grad rel. err", "status"]
     print_table(headers, rows)
     ours, theirs = results.get(RUNS[0][0]), results.get(RUNS[2][0])
+    summary = []
+    if ours:
+        seconds = ours["build_seconds"] + ours["backward_seconds"]
+        summary.append(
+            [
+                "W2 chain",
+                f"{chain:,} steps, plain loop: CPU s (peak MiB)",
+                f"{seconds:.2f} ({ours['peak_rss_mb']:.0f})",
+                "",
+            ]
+        )
     if ours and theirs and micrograd_chain == chain:
         seconds = {name: data["build_seconds"] + data["backward_seconds"] for name, data in results.items()}
         faster = ratio(seconds[RUNS[2][0]], seconds[RUNS[0][0]])
         smaller = ratio(theirs["peak_rss_mb"], ours["peak_rss_mb"])
         print(f"plain loops: micrograd_plus is {faster} faster than micrograd, with {smaller} less peak memory")
     print(f"gradient = 1.000001**{chain} to {GRAD_TOLERANCE:g} relative: {'OK' if all_right else 'NO'}")
-    return all_right
+    return all_right, summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine:
         print_json(measure(args.engine, args.chain, args.pause_gc))
         os._exit(0)  # skip freeing millions of nodes one by one at exit: nothing is measured after this
-    return 0 if compare(args.chain, args.micrograd_chain) else 1
+    return 0 if compare(args.chain, args.micrograd_chain)[0] else 1
 
 
 if __name__ == "__main__":

@@ -219,25 +219,28 @@ def train(value_class, steps: int, dot=plain_dot, add_all=sum) -> tuple[list[flo
 
 def run(engine: str, steps: int) -> dict:
     """Train with `engine` (one of ENGINES) in this process; its losses and seconds."""
+    from micrograd_plus import Value
+    from micrograd_plus.functional import add_all, dot
+
+    limit, was_enabled = sys.getrecursionlimit(), gc.isenabled()
     sys.setrecursionlimit(100_000)  # the minimal class sorts its graph recursively
     if not ENGINES[engine][1]:
         gc.disable()
-    if engine.startswith("minimal"):
-        losses, seconds, cpu = train(MinimalValue, steps)
-    elif engine == "micrograd_plus_fused":
-        from micrograd_plus import Value
-        from micrograd_plus.functional import add_all, dot
-
-        losses, seconds, cpu = train(Value, steps, dot, add_all)
-    else:
-        from micrograd_plus import Value
-
-        losses, seconds, cpu = train(Value, steps)
+    try:
+        if engine.startswith("minimal"):
+            losses, seconds, cpu = train(MinimalValue, steps)
+        else:
+            losses, seconds, cpu = train(Value, steps, *((dot, add_all) if engine.endswith("fused") else ()))
+    finally:
+        sys.setrecursionlimit(limit)
+        if was_enabled:
+            gc.enable()
     return {"losses": losses, "seconds": seconds, "cpu_seconds": cpu}
 
 
-def compare(steps: int = 20, repeat: int = 3, engines: list[str] | None = None) -> tuple[bool, dict[str, float]]:
-    """Run the engines in turns in fresh processes, print the table; return (losses agree, CPU s/step)."""
+def compare(steps: int = 20, repeat: int = 3, engines: list[str] | None = None) -> tuple[bool, list[list[str]]]:
+    """Run the engines in turns in fresh processes, print the table; return whether the losses agree, and the
+    summary rows."""
     engines = engines or list(ENGINES)
     results: dict[str, ChildResult] = {}
     for _ in range(repeat):
@@ -279,7 +282,16 @@ def compare(steps: int = 20, repeat: int = 3, engines: list[str] | None = None) 
     print(
         f"losses agree with the minimal class to {LOSS_TOLERANCE:g} relative at every step: {'OK' if agree else 'NO'}"
     )
-    return agree, cpu
+    summary = []
+    for engine, reference, target in (
+        ("micrograd_plus", "minimal", ">= 1.3x"),
+        ("micrograd_plus_no_gc", "minimal_no_gc", ">= 1.5x"),
+        ("micrograd_plus_fused", "minimal", ""),
+    ):
+        if engine in cpu and reference in cpu:
+            what = f"{ENGINES[engine][0]}: faster than the minimal Value"
+            summary.append(["W4 tiny GPT", what, ratio(cpu[reference], cpu[engine]), target])
+    return agree, summary
 
 
 def main(argv: list[str] | None = None) -> int:

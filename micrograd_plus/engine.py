@@ -211,23 +211,21 @@ class Value:
             order, frozen = _backward_order(self)
             self.grad = gradient if self.grad is None else self.grad + gradient
             for node in reversed(order):  # chain rule: local derivative times upstream gradient
-                upstream = node.grad
-                try:
-                    if upstream == 0.0 and math.isfinite(sum(node._local_grads)):
-                        continue  # 0 * finite locals adds nothing: skip, e.g. behind a dead ReLU (0 * inf is nan)
-                    children = node._children
-                    if len(children) == 2:  # most ops: the loop below, without the loop's own cost
-                        a, b = children
-                        da, db = node._local_grads
-                        a.grad += da * upstream
-                        b.grad += db * upstream
-                    else:
-                        for child, local in zip(children, node._local_grads):
-                            child.grad += local * upstream
-                except TypeError:  # _local_grads is None: an op made micrograd's way brings its own step
-                    if node._local_grads is not None:
-                        raise
+                upstream, local_grads = node.grad, node._local_grads
+                if local_grads is None:  # an op made micrograd's way: its _backward applies this step
                     node._backward()
+                elif upstream == 0.0 and math.isfinite(sum(local_grads)):
+                    continue  # 0 * finite locals adds nothing: skip, e.g. behind a dead ReLU (0 * inf is nan)
+                elif len(node._children) == 2:  # most ops: the loop below, without the loop's own cost
+                    a, b = node._children
+                    da, db = local_grads
+                    a.grad += da * upstream
+                    b.grad += db * upstream
+                elif len(node._children) == 1:
+                    node._children[0].grad += local_grads[0] * upstream
+                else:
+                    for child, local in zip(node._children, local_grads):
+                        child.grad += local * upstream
             for leaf in frozen:
                 leaf.grad = 0.0
             collector.freeze_after_backward(len(order), pause.was_enabled)
@@ -291,15 +289,16 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
     nodes, iterators = [root], [iter(root._children)]
     while iterators:
         for child in iterators[-1]:
-            if child.grad is not zero:
-                if child._children:  # an op met for the first time: walk down into it
-                    nodes.append(child)
-                    iterators.append(iter(child._children))
-                    break
-                if child.grad is None:  # a leaf after zero_grad()
+            grandchildren = child._children
+            if not grandchildren:  # a leaf
+                if child.grad is None:  # after zero_grad()
                     child.grad = 0.0
                 if not child.requires_grad:
                     frozen.append(child)
+            elif child.grad is not zero:  # an op met for the first time: walk down into it
+                nodes.append(child)
+                iterators.append(iter(grandchildren))
+                break
         else:  # all its children are placed: now the node can be
             iterators.pop()
             node = nodes.pop()

@@ -174,8 +174,12 @@ def write_notebooks(dest: Path) -> None:
         code = "".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
         packages = "micrograd_plus matplotlib" if any(word in code for word in PLOTTING) else "micrograd_plus"
         notebook["cells"].insert(0, install_cell(packages))
+        notebook["metadata"]["kernelspec"] = PYODIDE_KERNELSPEC  # no kernel-choice dialog on opening
         target = dest / path.relative_to(notebooks)
         target.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+
+
+PYODIDE_KERNELSPEC = {"display_name": "Python (Pyodide)", "language": "python", "name": "python"}
 
 
 def install_cell(packages: str) -> dict:

@@ -90,7 +90,7 @@ class StepThrough:
                 "trusted (a downloaded notebook runs no scripts). Run this cell to get them back."
             )
         data = json.dumps([{"text": step.text, "picture": picture} for step, picture in zip(self.steps, pictures)])
-        data = data.replace("</", "<\\/")  # so no "</script>" in the data ends its script element
+        data = data.replace("<", "\\u003c")  # no "</script>" or "<!--" in the data can end its script element
         body = (
             f'<div class="mgp-steps" id="{element_id}" tabindex="0">\n'
             f'<div class="mgp-controls" hidden><button type="button" class="mgp-prev">◀ Prev</button> '

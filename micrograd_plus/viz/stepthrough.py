@@ -96,12 +96,14 @@ class StepThrough:
             f'<div class="mgp-controls" hidden><button type="button" class="mgp-prev">◀ Prev</button> '
             f'<input type="range" class="mgp-slider" min="0" max="{count}" value="0"> '
             f'<button type="button" class="mgp-next">Next ▶</button> <span class="mgp-counter"></span>'
-            f'<span class="mgp-hint">(or the ← → keys)</span> <span class="mgp-legend">'
+            f'<span class="mgp-hint">(or the ← → keys)</span><div class="mgp-legend">'
             f'<span style="background: {CURRENT}">passing its grad back</span> '
             f'<span style="background: {RECEIVING}">receiving grad</span> '
-            f'<span style="color: #757575">grey grad: not reached yet</span></span></div>\n'
-            f'<section class="mgp-static"><pre class="mgp-text">{html.escape(self.steps[0].text)}</pre>'
-            f'<div class="mgp-picture">{pictures[0]}</div><p class="mgp-note">{html.escape(note)}</p></section>\n'
+            f'<span style="color: #757575">grey grad: not reached yet</span></div></div>\n'
+            # inline styles: an untrusted notebook drops <style> but keeps these
+            f'<section class="mgp-static"><pre class="mgp-text" style="white-space: pre-wrap">'
+            f'{html.escape(self.steps[0].text)}</pre><div class="mgp-picture">{pictures[0]}</div>'
+            f'<p class="mgp-note" style="color: #757575">{html.escape(note)}</p></section>\n'
             f'<div class="mgp-frames"></div>\n'
             f'<script type="application/json" class="mgp-data">{data}</script>\n'
             f"<style>{_CSS}{_PAGE_CSS if standalone else _NOTEBOOK_CSS}</style>\n"
@@ -208,7 +210,8 @@ _CSS = """
 .mgp-slider { width: 30%; vertical-align: middle; }
 .mgp-counter { font-weight: bold; margin-left: 10px; }
 .mgp-hint { color: #757575; margin-left: 10px; font-size: 13px; }
-.mgp-legend span { padding: 2px 8px; margin-left: 8px; border: 1px solid #bdbdbd; font-size: 13px; }
+.mgp-legend { margin-top: 6px; }
+.mgp-legend span { padding: 2px 8px; margin-right: 8px; border: 1px solid #bdbdbd; font-size: 13px; }
 .mgp-text { font-size: 15px; line-height: 1.45; background: #fafafa; padding: 8px 12px; margin: 4px 0;
   white-space: pre-wrap; }
 .mgp-note { color: #757575; font-size: 13px; }

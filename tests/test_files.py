@@ -95,7 +95,7 @@ def test_read_json_gives_one_clear_error_for_each_kind_of_bad_file(tmp_path, con
 def test_read_json_missing_file_and_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="no file at .*missing.json.*expected a test thing"):
         read_json(tmp_path / "missing.json", FORMAT, WHAT)
-    with pytest.raises(ValueError, match="is a folder, not a file; expected a test thing"):
+    with pytest.raises(IsADirectoryError, match="is a folder, not a file; expected a test thing"):
         read_json(tmp_path, FORMAT, WHAT)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from micrograd_plus.datasets import Dataset, load_csv, load_features, load_windsor, make_houses
 from micrograd_plus.datasets.houses import DEFAULT_BIAS, DEFAULT_WEIGHTS, WINDSOR_PATH, parse_value
-from micrograd_plus.train import least_squares, r2_score
+from micrograd_plus.metrics import least_squares, r2_score
 
 WINDSOR_COLUMNS = [
     "price", "lotsize", "bedrooms", "bathrms", "stories", "driveway",
@@ -88,7 +88,7 @@ def test_load_features_reads_houses_without_a_price_column(tmp_path):
 
 
 def test_missing_file_names_the_path(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no CSV file at .*nope.csv"):
+    with pytest.raises(FileNotFoundError, match="no file at .*nope.csv.*; expected a CSV file of house sales"):
         load_csv(tmp_path / "nope.csv")
 
 
@@ -145,7 +145,7 @@ def test_non_numeric_target_cell_is_reported_too(tmp_path):
         ("price,size\n100,50,7\n", "has 3 cells, but the header has 2 columns"),
         ("price,size\n100\n", "has 1 cells, but the header has 2 columns"),
         ("price,size,size\n1,2,3\n", r"more than once: \['size'\]"),
-        ("price,,size\n1,2,3\n", "column 2 of the header line has no name"),
+        ("price,,size\n1,2,3\n", "the header line of .* has an empty name at position 2; name every column"),
         ("price\n1\n", "no column besides the target"),
     ],
     ids=["empty_cell", "nan", "inf", "too_many_cells", "too_few_cells", "duplicate_column", "unnamed", "no_features"],
@@ -234,7 +234,7 @@ def test_nonlinear_prices_are_beyond_any_weighted_sum():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"n": 0}, "positive whole number of houses"),
+        ({"n": 0}, r"n \(the number of houses\) must be a positive whole number, got 0"),
         ({"noise": -1.0}, "noise is a standard deviation"),
         ({"weights": {"pool": 5.0}}, "no feature 'pool'"),
     ],

@@ -10,7 +10,8 @@ import torch
 
 from micrograd_plus import MLP, SGD, Adam, mse_loss
 from micrograd_plus.datasets import Dataset, Standardizer, batches, linear_in_original_units, make_houses
-from micrograd_plus.train import History, Hyperparameters, evaluate, fit, least_squares, predict, r2_score, rmse
+from micrograd_plus.metrics import least_squares, r2_score, rmse
+from micrograd_plus.train import History, Hyperparameters, evaluate, fit, predict
 
 
 def small_regression(n: int = 40, seed: int = 0) -> Dataset:
@@ -34,20 +35,33 @@ def test_hyperparameters_print_every_knob_and_round_trip_through_a_dict():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"lr": 0.0}, "lr .* must be a number > 0"),
+        ({"lr": -0.1}, "lr must be >= 0, got -0.1"),
+        ({"lr": float("nan")}, "lr must be >= 0, got nan"),
         ({"epochs": 0}, "epochs must be a positive whole number"),
         ({"batch_size": 2.5}, "batch_size must be a positive whole number"),
-        ({"hidden": [8, 0]}, "hidden must be a list of positive layer sizes"),
-        ({"hidden": "8"}, "hidden must be a list of positive layer sizes"),
-        ({"hidden": 8}, "hidden must be a list of positive layer sizes"),
+        ({"hidden": [8, 0]}, "each hidden layer size must be a positive whole number, got 0"),
+        ({"hidden": "8"}, "hidden must be a list of layer sizes"),
+        ({"hidden": 8}, "hidden must be a list of layer sizes"),
         ({"activation": "swish"}, "activation must be one of"),
-        ({"optimizer": "rmsprop"}, "optimizer must be 'adam' or 'sgd'"),
-        ({"weight_decay": -1.0}, "weight_decay must be a number >= 0"),
+        ({"optimizer": "rmsprop"}, r"optimizer must be one of \['adam', 'sgd'\]"),
+        ({"weight_decay": -1.0}, "weight_decay must be >= 0"),
+        ({"seed": "0"}, "seed must be a whole number"),
     ],
 )
 def test_hyperparameters_reject_bad_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Hyperparameters(**kwargs)
+
+
+def test_hyperparameters_make_the_model_and_the_optimizer_they_describe():
+    hp = Hyperparameters(lr=0.03, hidden=[5], activation="relu", optimizer="sgd", weight_decay=0.1, seed=4)
+    model = hp.make_model(3)
+    assert repr(model) == repr(MLP(3, [5, 1], activation="relu", seed=4))
+    assert model.state_dict() == MLP(3, [5, 1], activation="relu", seed=4).state_dict()
+    assert repr(hp.make_model(3, hidden=[])) == repr(MLP(3, [1], activation="relu"))
+    optimizer = hp.make_optimizer(model.parameters())
+    assert isinstance(optimizer, SGD) and (optimizer.lr, optimizer.weight_decay) == (0.03, 0.1)
+    assert isinstance(Hyperparameters().make_optimizer(model.parameters()), Adam)
 
 
 def test_hyperparameters_from_dict_names_unknown_keys():
@@ -157,9 +171,9 @@ def test_a_diverging_run_stops_with_advice_instead_of_nan():
 def test_fit_rejects_bad_epochs_and_batch_sizes():
     model = MLP(3, [1], seed=0)
     optimizer = SGD(model.parameters(), lr=0.1)
-    with pytest.raises(ValueError, match="epochs to be a positive whole number"):
+    with pytest.raises(ValueError, match="epochs must be a positive whole number, got 0"):
         fit(model, mse_loss, optimizer, small_regression(), epochs=0, batch_size=4)
-    with pytest.raises(ValueError, match="batch_size to be a positive whole number"):
+    with pytest.raises(ValueError, match="batch_size must be a positive whole number, got 0"):
         fit(model, mse_loss, optimizer, small_regression(), epochs=1, batch_size=0)
 
 
@@ -210,7 +224,9 @@ def test_fit_guards_the_test_set_evaluation_against_divergence():
     train = small_regression()
     huge = Dataset([[1e200, 1e200, 1e200]], [0.0], train.feature_names, "y")  # its squared error overflows
     model = MLP(3, [1], seed=0)
-    with pytest.raises(RuntimeError, match="diverged at epoch 1: the loss on the test rows overflowed"):
+    with pytest.raises(
+        RuntimeError, match="diverged at epoch 1: the loss on the test rows is inf, not a finite number"
+    ):
         fit(model, mse_loss, SGD(model.parameters(), lr=0.1), train, 2, 20, test=huge, progress=False)
     not_a_number = Dataset([[1.0, 2.0, 3.0]], [float("nan")], train.feature_names, "y")
     with pytest.raises(RuntimeError, match="diverged at epoch 1: the loss on the test rows"):

@@ -6,6 +6,7 @@ import math
 import pytest
 
 from micrograd_plus.datasets import Dataset, load_csv, load_features, load_windsor, make_houses
+from micrograd_plus.datasets.dataset import check_number
 from micrograd_plus.datasets.houses import DEFAULT_BIAS, DEFAULT_WEIGHTS, WINDSOR_PATH, parse_value
 from micrograd_plus.metrics import least_squares, r2_score
 
@@ -270,3 +271,25 @@ def test_parse_value_reads_numbers_and_yes_no_words(text, value):
 def test_parse_value_refuses_what_is_not_a_value(text, message):
     with pytest.raises(ValueError, match=message):
         parse_value(text)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("1.5", "x must be a number, got str: '1.5'"),
+        (True, "x must be a number, got bool: True"),
+        (None, "x must be a number, got NoneType"),
+        (float("nan"), r"x is not a finite number \(it is nan\)"),
+        (float("-inf"), r"x is not a finite number \(it is -inf\)"),
+        (-1e101, r"x is too large \(-1e\+101\)"),
+        (10**400, r"x is too large \(a whole number of 401 digits\)"),
+        (-(10**400), r"x is too large \(a whole number of 401 digits\)"),
+    ],
+)
+def test_the_one_number_check_refuses_what_no_file_should_hold(value, message):
+    with pytest.raises(ValueError, match=message):
+        check_number(value, "x")
+
+
+def test_the_one_number_check_accepts_finite_numbers_up_to_the_limit():
+    assert [check_number(v, "x") for v in (0, -3, 2.5, 1e100, -1e100, 10**20)] == [0.0, -3.0, 2.5, 1e100, -1e100, 1e20]

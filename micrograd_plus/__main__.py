@@ -201,7 +201,14 @@ def _run_predict(args: argparse.Namespace) -> None:
     print(predict.predict_report(args.model, house=house, csv=args.csv))
 
 
-# ---- the other demos --------------------------------------------------------------------------------------
+# ---- the other demos: moons, fine-tune, attention --------------------------------------------------------------
+
+
+def _seed_out_quiet(parser: argparse.ArgumentParser, out: str) -> None:
+    """The options of a demo that writes files: --seed, --out (default `out`) and --quiet."""
+    parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
+    parser.add_argument("--out", default=out, help=f"folder for the output files (default ./{out}/)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
 
 
 def _moons_options(parser: argparse.ArgumentParser) -> None:
@@ -217,9 +224,7 @@ def _fine_tune_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--small", type=int, default=20, help="city B houses to learn from, >= 2 (default 20)")
     parser.add_argument("--pretrain-epochs", type=int, default=30, help="epochs on city A (default 30)")
     parser.add_argument("--epochs", type=int, default=100, help="epochs on city B (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
-    parser.add_argument("--out", default="fine_tuning_output", help="folder for the model and figure")
-    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    _seed_out_quiet(parser, "fine_tuning_output")
 
 
 def _run_fine_tune(args: argparse.Namespace) -> None:
@@ -232,9 +237,7 @@ def _run_fine_tune(args: argparse.Namespace) -> None:
 def _attention_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=400, help="training steps per model (default 400)")
     parser.add_argument("--length", type=int, default=6, help="tokens per sequence, >= 2 (default 6)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
-    parser.add_argument("--out", default="attention_output", help="folder for the figures (default attention_output)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    _seed_out_quiet(parser, "attention_output")
 
 
 def _run_attention(args: argparse.Namespace) -> None:

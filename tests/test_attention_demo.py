@@ -83,20 +83,6 @@ def test_attention_cli_quiet_prints_nothing(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "argument, message",
-    [
-        (["--steps", "0"], "steps must be a positive whole number, got 0"),
-        (["--length", "1"], "length must be a whole number >= 2"),
-        (["--steps", "many"], "argument --steps: invalid int value: 'many'"),
-    ],
-)
-def test_attention_cli_rejects_bad_numbers_in_one_line(argument, message, capsys):
-    assert main(["attention", *argument]) == 2
-    error = capsys.readouterr().err
-    assert error.startswith("micrograd-plus attention: error: ") and message in error and error.count("\n") == 1
-
-
-@pytest.mark.parametrize(
     "kwargs, message",
     [({"steps": 0}, "steps must be a positive whole number"), ({"length": 1}, "length must be a whole number >= 2")],
 )

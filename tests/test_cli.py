@@ -71,7 +71,11 @@ def test_a_usage_error_in_any_subcommand_is_one_line_and_exit_2(words, capsys):
         (["house-prices", "--hidden", "0"], "each hidden layer size must be a positive whole number, got 0"),
         (["house-prices", "--lr", "-1"], "micrograd-plus house-prices: error: lr must be >= 0, got -1.0"),
         (["attention", "--steps", "0"], "micrograd-plus attention: error: steps must be a positive whole number"),
+        (["attention", "--length", "1"], "micrograd-plus attention: error: length must be a whole number >= 2"),
+        (["attention", "--steps", "many"], "micrograd-plus attention: error: argument --steps: invalid int value"),
         (["fine-tune", "--small", "1"], "micrograd-plus fine-tune: error: n_small must be a whole number >= 2"),
+        (["fine-tune", "--epochs", "0"], "micrograd-plus fine-tune: error: epochs must be a positive whole number"),
+        (["fine-tune", "--pretrain-epochs", "x"], "error: argument --pretrain-epochs: invalid int value: 'x'"),
     ],
 )
 def test_bad_arguments_and_settings_are_one_line_and_exit_2(argv, message, capsys):

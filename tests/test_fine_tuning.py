@@ -275,20 +275,6 @@ def test_fine_tune_cli_prints_the_table(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "argument, message",
-    [
-        (["--small", "1"], "n_small must be a whole number >= 2"),
-        (["--epochs", "0"], "epochs must be a positive whole number, got 0"),
-        (["--pretrain-epochs", "x"], "argument --pretrain-epochs: invalid int value: 'x'"),
-    ],
-)
-def test_fine_tune_cli_rejects_bad_numbers_in_one_line(argument, message, capsys):
-    assert main(["fine-tune", *argument]) == 2
-    error = capsys.readouterr().err
-    assert error.startswith("micrograd-plus fine-tune: error: ") and message in error and error.count("\n") == 1
-
-
-@pytest.mark.parametrize(
     "kwargs, message",
     [
         ({"n_small": 1}, "n_small must be a whole number >= 2 .city B houses to learn from., got 1"),

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args, unknown = build_parser().parse_known_args(argv)
     except SystemExit as exit:  # --help (0) or a usage error (2), already printed
-        return exit.code
+        return int(exit.code or 0)
     if unknown:  # said by the subcommand's parser, so that the message and its --help name the subcommand
         print(
             f"{args.prog}: error: unrecognized arguments: {' '.join(unknown)} (see {args.prog} --help)", file=sys.stderr

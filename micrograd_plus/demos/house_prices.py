@@ -8,7 +8,7 @@ trains an MLP. Into the output folder go the plots, the model as JSON, and the c
 prediction. The report is built in house_report.py; `predict` (predict.py) uses the saved model.
 """
 
-import dataclasses
+import copy
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +114,7 @@ def run_house_prices(
         hyperparameters = saved.hyperparameters
         data = data or saved.data.get("source", "windsor")
         target = saved.target_name
-    hyperparameters = dataclasses.replace(hyperparameters or DEFAULT_HYPERPARAMETERS)  # a copy: the model keeps it
+    hyperparameters = copy.deepcopy(hyperparameters or DEFAULT_HYPERPARAMETERS)  # the model keeps its own copy
     data = data or "windsor"
     target = target or "price"
     dataset, description = load_data(data, target, hyperparameters.seed)

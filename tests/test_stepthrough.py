@@ -93,7 +93,7 @@ def test_save_html_that_cannot_write_names_the_users_path_never_a_temporary_file
     monkeypatch.setattr(tempfile, "mkstemp", refused)
     with pytest.raises(PermissionError) as info:
         steps.save_html(tmp_path / "backprop.html")
-    assert f"could not save the step-through page to {str(tmp_path / 'backprop.html')!r}" in str(info.value)
+    assert f"cannot write {str(tmp_path / 'backprop.html')!r}: Permission denied" in str(info.value)
     assert ".tmp" not in str(info.value)
 
 

@@ -24,7 +24,7 @@ from ..files import write_atomically
 from .labels import format_number
 from .render import INSTALL_HINT, RendererNotFoundError, render
 
-__all__ = ["Graph", "FONT", "picture_html", "save_file", "text_tree"]
+__all__ = ["Graph", "FONT", "picture_html", "text_tree"]
 
 # A monospace font: every common one (Courier, Courier New, DejaVu Sans Mono, Menlo, Consolas) is 0.6 em
 # per character, which is how both dot and graphviz-pure measure Courier, so text fits its box whichever
@@ -82,7 +82,7 @@ class Graph(graphviz.Digraph):
         target = Path(outfile) if outfile is not None else filepath.with_suffix(f"{filepath.suffix}.{format}")
         if raise_if_result_exists and target.exists():
             raise graphviz.FileExistsError(f"output file exists: {os.fspath(target)!r}")
-        save_file(target, render(self.source, format), "the drawing")
+        write_atomically(target, render(self.source, format))
         return os.fspath(target)
 
     def save(self, filename=None, directory=None, *, skip_existing=False) -> Path:
@@ -98,7 +98,7 @@ class Graph(graphviz.Digraph):
                 )
             if skip_existing and path.exists():
                 return path
-            return save_file(path, self.pipe(kind), "the drawing")
+            return write_atomically(path, self.pipe(kind))
         if filename is not None:
             self.filename = os.fspath(filename)
         if directory is not None:
@@ -106,7 +106,7 @@ class Graph(graphviz.Digraph):
         path = Path(self.filepath)
         if skip_existing and path.exists():
             return path
-        return save_file(path, self.source, "the DOT text")
+        return write_atomically(path, self.source)
 
     def text_tree(self) -> str:
         """The graph as an indented text tree (what a notebook shows when no renderer is installed)."""
@@ -149,21 +149,6 @@ def picture_html(svg: bytes, alt: str) -> str:
         f'<img src="data:image/svg+xml;base64,{data}"{dimensions} alt="{html.escape(alt)}" '
         'style="max-width: 100%; height: auto">'
     )
-
-
-def save_file(path: Path, content: bytes | str, what: str) -> Path:
-    """Write `content` to `path` atomically; an error names the user's path and the reason, never a temporary file."""
-    if path.is_dir():
-        raise IsADirectoryError(f"cannot save {what} to {str(path)!r}: it is a folder; give a file name inside it")
-    try:
-        return write_atomically(path, content)
-    except OSError as error:
-        reason = (error.strerror or type(error).__name__).lower()
-        folder = str(path.parent) if str(path.parent) != "." else "the current folder"
-        raise type(error)(
-            f"could not save {what} to {str(path)!r}: {reason}; check that you can write to {folder} "
-            "(or choose another folder)"
-        ) from None
 
 
 def text_tree(roots: list[Value], names: Mapping[Value, str], max_lines: int = _TEXT_TREE_LINES) -> str:

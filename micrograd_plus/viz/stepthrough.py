@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 
 from ..engine import Value
-from .drawing import Graph, picture_html, save_file
+from ..files import write_atomically
+from .drawing import Graph, picture_html
 from .graph import values_graph
 from .labels import parameter_names, variable_names
 from .render import INSTALL_HINT, RendererNotFoundError
@@ -132,7 +133,7 @@ class StepThrough:
                 f"save_html() writes an HTML page, so the file name must end in .html, got {str(path)!r}; "
                 f"e.g. {str(path.with_suffix('.html'))!r}"
             )
-        return save_file(path, self.html(), "the step-through page")
+        return write_atomically(path, self.html())
 
     def _repr_html_(self) -> str:
         # A notebook display never raises; each display gets its own element id.

@@ -217,3 +217,16 @@ def test_the_page_fits_the_window(tmp_path, window):
     dom = dump_dom(path, tmp_path / "profile", window=window)
     right, bottom, width, height, shown = (float(x) for x in re.search(r'data-fit="([^"]+)"', dom).group(1).split(","))
     assert right <= width and bottom <= height and shown > 100
+
+
+def test_the_ipywidgets_view_moves_with_its_buttons():
+    ipywidgets = pytest.importorskip("ipywidgets", reason="ipywidgets is optional (pip install ipywidgets)")
+    steps = StepThrough(karpathy())
+    widget = steps.widget()
+    assert isinstance(widget, ipywidgets.VBox)
+    (previous, slider, next_), view = widget.children[0].children, widget.children[1]
+    assert steps.steps[0].headline in view.value
+    for _ in range(5):  # past the end: stays on the last step
+        next_.click()
+    previous.click()
+    assert slider.value == 2 and steps.steps[2].headline in view.value

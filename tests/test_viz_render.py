@@ -101,7 +101,8 @@ def fake_renderer(tmp_path, body):
 @pytest.mark.parametrize(
     "body, says",
     [
-        ("kill -SEGV $$", "dot could not draw the graph: it crashed (SIGSEGV) and printed no message"),
+        ("kill -SEGV $$", "dot could not draw the graph: it crashed (SIGSEGV), which usually means the layout needed "),
+        ("echo 'memory allocation of 68 bytes failed' >&2; kill -ABRT $$", "(SIGABRT) after running out of memory (a "),
         ("echo 'Error: syntax error in line 3' >&2; exit 1", "it exited with status 1; it printed: Error: syntax"),
     ],
 )

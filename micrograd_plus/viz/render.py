@@ -166,8 +166,9 @@ def _limit_memory() -> None:
 
 def _failure(result: subprocess.CompletedProcess, format: str) -> str:
     """What went wrong, in words, whatever the program printed (often nothing when it crashed)."""
-    printed = result.stderr.decode("utf-8", "replace").strip()
-    printed = "\n".join(line for line in printed.splitlines() if "no value for width of non-ASCII" not in line)
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    noise = ("no value for width of non-ASCII", "stack backtrace", "note: ", "RUST_BACKTRACE")
+    printed = "\n".join([line for line in lines if not any(word in line for word in noise)][:5])
     code = result.returncode
     if code < 0:
         try:
@@ -176,8 +177,10 @@ def _failure(result: subprocess.CompletedProcess, format: str) -> str:
             what = f"it was stopped by signal {-code}"
     else:
         what = f"it exited with status {code}"
-    if "out of memory" in printed.lower() or "memory allocation" in printed.lower() or code in (-6, -9):
-        what += f" after running out of memory (a renderer may use {_MEMORY_LIMIT // 2**30} GB)"
+    if "out of memory" in printed.lower() or "memory allocation" in printed.lower():
+        what += f" after running out of memory (a renderer may use {_MEMORY_LIMIT / 2**30:g} GB)"
+    elif code < 0:
+        what += ", which usually means the layout needed more memory than it may use: draw a smaller graph"
     if "format" in printed.lower() and format not in ("svg", "png"):
         what += f"; it may not write {format!r}: use 'svg' or 'png'"
-    return f"{what}; it printed: {printed}" if printed else f"{what} and printed no message"
+    return f"{what}; it printed: {printed}" if printed else f"{what}, and printed no message"

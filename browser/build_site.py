@@ -14,12 +14,14 @@ distribution (the folder of Pyodide's release archive) to serve instead, which m
 """
 
 import argparse
+import email
 import hashlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,8 +37,8 @@ CORE_FILES = (  # what Pyodide needs to start, from the npm package; the rest co
 )
 # What jupyterlite's Pyodide kernel loads from pyodide-lock.json when it starts (with their dependencies).
 KERNEL_PACKAGES = ("micropip", "ipython", "jedi")
-# Pure wheels the kernel or micrograd_plus needs in the browser that pyodide-lock.json does not list.
-EXTRA_WHEELS = ("comm==0.2.3",)
+# A pure wheel the kernel needs that pyodide-lock.json does not list (micrograd_plus's own come from its metadata).
+KERNEL_WHEELS = ("comm==0.2.3",)
 PLOTTING = ("matplotlib", "viz.plots")  # a notebook whose code mentions one of these plots with matplotlib
 
 
@@ -64,7 +66,7 @@ def build_site(out: Path, full_pyodide: Path | None = None, wheel: Path | None =
             shutil.copytree(full_pyodide, lite / "static" / "pyodide")
         else:
             assemble_pyodide(lite / "static" / "pyodide", KERNEL_PACKAGES)
-        extra = download_wheels(EXTRA_WHEELS, wheels)
+        extra = download_wheels((*KERNEL_WHEELS, *browser_requirements(wheel)), wheels)
         write_notebooks(work / "contents")
         (lite / "jupyter-lite.json").write_text(json.dumps(LITE_CONFIG, indent=2))
         if out.exists():
@@ -104,6 +106,21 @@ def download_wheels(requirements: tuple[str, ...], dest: Path) -> list[Path]:
     pip += ["--python-version", pyodide_python(), "-d", str(dest), *requirements]
     subprocess.run(pip, check=True)
     return sorted(set(dest.glob("*.whl")) - before)
+
+
+def browser_requirements(wheel: Path) -> list[str]:
+    """What `wheel` requires in Pyodide: its Requires-Dist lines whose markers hold there (no extras)."""
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+        metadata = email.message_from_bytes(archive.read(name))
+    python = pyodide_python()
+    environment = {"sys_platform": "emscripten", "platform_system": "Emscripten", "platform_machine": "wasm32"}
+    environment |= {"python_version": python, "python_full_version": f"{python}.0", "extra": ""}
+    requirements = [Requirement(line) for line in metadata.get_all("Requires-Dist", [])]
+    held = [req for req in requirements if req.marker is None or req.marker.evaluate(environment)]
+    return [f"{req.name}{req.specifier}" for req in held]
 
 
 def pyodide_python() -> str:

@@ -16,6 +16,7 @@ distribution (the folder of Pyodide's release archive) to serve instead, which m
 import argparse
 import email
 import hashlib
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -93,6 +94,8 @@ LITE_CONFIG = {
 def build_wheel(dest: Path) -> Path:
     """Build micrograd_plus's wheel into `dest` and return its path."""
     pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dest), str(ROOT)]
+    if importlib.util.find_spec("hatchling"):  # the build backend is here already: skip making a build venv
+        pip.append("--no-build-isolation")
     subprocess.run(pip, check=True)
     return next(dest.glob("micrograd_plus-*.whl"))
 

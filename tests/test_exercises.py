@@ -5,6 +5,7 @@ import argparse
 import inspect
 import json
 import math
+import sys
 
 import pytest
 
@@ -15,6 +16,7 @@ from micrograd_plus.exercises import (
     FAILED,
     NOT_ATTEMPTED,
     PASSED,
+    TIMED_OUT,
     Result,
     backward_bug,
     buggy_backward,
@@ -24,6 +26,7 @@ from micrograd_plus.exercises import (
     descend,
     get_exercise,
     learning_rate,
+    own_value,
     sgd_momentum,
     toy_model,
     toy_regression,
@@ -41,6 +44,13 @@ def stub(*args, **kwargs):
     raise NotImplementedError()
 
 
+def answer_like(exercise, function):
+    """`function` as an answer: itself, or for own_value a class whose every method is it."""
+    if exercise is own_value:
+        return type("Value", (), {name: function for name in ("__init__", "__add__", "__mul__", "tanh", "backward")})
+    return function
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
 def test_reference_solution_passes(exercise):
     result = exercise.check(exercise.reference)
@@ -50,7 +60,7 @@ def test_reference_solution_passes(exercise):
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
 def test_stub_is_reported_as_not_attempted(exercise):
-    result = exercise.check(stub)
+    result = exercise.check(answer_like(exercise, stub))
     assert result.status == NOT_ATTEMPTED
     assert not result.passed
     assert "raise NotImplementedError()" in result.message
@@ -61,9 +71,40 @@ def test_crashing_answer_is_an_error_naming_the_exception_not_a_crash(exercise):
     def crashes(*args, **kwargs):
         return {}["missing key"]
 
-    result = exercise.check(crashes)
+    result = exercise.check(answer_like(exercise, crashes))
     assert result.status == ERROR
     assert "KeyError" in result.message and "in crashes, line" in result.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_an_answer_that_exits_is_an_error_not_the_end_of_python(exercise):
+    result = exercise.check(answer_like(exercise, lambda *args, **kwargs: sys.exit(3)))
+    assert result.status == ERROR
+    assert "your code tried to stop Python (SystemExit: 3" in result.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_a_huge_answer_is_quoted_by_a_short_prefix(exercise):
+    result = exercise.check(answer_like(exercise, lambda *args, **kwargs: [0.5] * 100_000))
+    assert result.status in (FAILED, ERROR)
+    assert len(result.message) <= 800
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_an_endless_loop_times_out(exercise):
+    def loops(*args, **kwargs):
+        while True:
+            pass
+
+    result = exercise.outcome(answer_like(exercise, loops), time_limit=0.2)
+    assert result["status"] == TIMED_OUT
+    assert "ran for more than 0.2 s: is there an endless loop?" in result["message"]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_a_report_that_claims_a_pass_without_evidence_is_not_a_pass(exercise):
+    for forged in ({"status": PASSED, "message": "trust me"}, {"status": "evidence", "evidence": {}}, "passed", None):
+        assert exercise.verdict(forged).status == ERROR
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])

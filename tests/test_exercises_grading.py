@@ -239,3 +239,12 @@ def test_the_guard_in_a_graded_kernel_refuses_what_could_harm_the_grader_or_othe
     assert results.pop("write here") == "allowed"
     assert results == dict.fromkeys(results, "refused")
     assert (tmp_path / "outside.kept").exists() and not (tmp_path / "outside").exists()
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_any_notebook_runs(tmp_path, capsys):
+    (tmp_path / "in" / "alice").mkdir(parents=True)
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    for out in (tmp_path / "blocker" / "grades.csv", tmp_path / "in"):
+        assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out)]) != 0
+        error = capsys.readouterr()
+        assert "--out" in error.err and "[1/" not in error.out

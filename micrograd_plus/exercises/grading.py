@@ -21,6 +21,7 @@ import ast
 import csv
 import io
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -178,12 +179,18 @@ def _student_folders(submissions: Path) -> list[tuple[str, Path]]:
 
 
 def _check_output(out: Path) -> None:
-    """Refuse, before any work, an --out that is a folder or whose folder cannot be made."""
+    """Refuse, before any work, an --out that is a folder, or whose folder cannot be made or written to."""
     if out.is_dir():
         raise ValueError(f"--out {out} is a folder; give the name of the CSV file to write, e.g. grades.csv")
     blocker = next((p for p in out.parents if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise ValueError(f"--out {out} cannot be written: {blocker} is a file, not a folder")
+    feedback = out.parent / f"{out.stem}-feedback"
+    if feedback.exists() and not feedback.is_dir():
+        raise ValueError(f"--out {out}: the feedback folder {feedback} is a file; move it or choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(out.parent, os.W_OK):
+        raise PermissionError(f"--out {out}: cannot write to the folder {out.parent}; choose another --out")
 
 
 def _grade_notebook(assignment: Assignment, path: Path, time_limit: float, private: list[Path]) -> dict:

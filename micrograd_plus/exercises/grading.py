@@ -30,7 +30,7 @@ from pathlib import Path
 from ..files import write_atomically
 from . import get_exercise
 from .checking import ERROR, NOT_ATTEMPTED, PASSED, Result
-from .kernels import run_notebook
+from .kernels import require_kernels, run_notebook
 from .student_copies import MARKDOWN_STUB, cell_source, default_source, read_notebook, strip_solutions
 
 __all__ = ["grade", "read_assignment", "Assignment", "ClassGrades"]
@@ -139,6 +139,7 @@ def grade(
     assignments = read_assignment(default_source() if source is None else source)
     students = _student_folders(submissions)
     _check_output(out)
+    require_kernels()
     # what a student's code may not read while it runs: the other students' work, the grades, the solutions
     private = [submissions, out, out.with_suffix(".json"), out.parent / f"{out.stem}-feedback"]
     private.append(Path(source or default_source()))

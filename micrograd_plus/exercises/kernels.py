@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .sandbox import MIME
 
-__all__ = ["NotebookRun", "run_notebook", "KernelUnavailable"]
+__all__ = ["NotebookRun", "run_notebook", "require_kernels", "KernelUnavailable"]
 
 OUTPUT_BUDGET = 100_000  # characters of ordinary output kept per cell; the rest is dropped
 REPORT_BUDGET = 1_000_000  # characters of one report
@@ -31,6 +31,18 @@ _QUIET.propagate = False
 
 class KernelUnavailable(RuntimeError):
     """No Python kernel could be started: the grader's environment, not a student, is at fault."""
+
+
+def require_kernels() -> None:
+    """Raise KernelUnavailable, saying what to install, unless nbclient and ipykernel can be imported."""
+    try:
+        import ipykernel  # noqa: F401
+        import nbclient  # noqa: F401
+    except ImportError as error:
+        raise KernelUnavailable(
+            f"grading runs notebooks with nbclient and ipykernel, and {error.name} is missing: "
+            "pip install 'micrograd_plus[classroom]'"
+        ) from None
 
 
 @dataclass
@@ -56,6 +68,7 @@ def run_notebook(
     Each cell and each report gets `time_limit` seconds; after a timeout or a dead kernel the next jobs
     run in a new kernel that first replays the cells that completed. At most MAX_RESTARTS restarts.
     """
+    require_kernels()
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     jobs = [_Job("cell", str(number), source) for number, source in cells]

@@ -30,7 +30,7 @@ import copy
 import json
 from pathlib import Path
 
-from ..files import write_atomically
+from ..files import OutputFolder, write_atomically
 
 __all__ = [
     "BEGIN_SOLUTION",
@@ -200,10 +200,9 @@ def write_student_copies(
     notebooks = sorted(source.glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"found no .ipynb notebooks in {source}; pass --source with the solution notebooks")
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"OUT {out} is a file, not a folder; give a folder for the student notebooks")
     if out.resolve() == source.resolve():
         raise ValueError(f"OUT ({out}) is the solutions folder itself; writing there would erase the solutions")
+    output = OutputFolder(out, [path.name for path in notebooks], "OUT")  # a folder we can write into, or an error now
     existing = [out / path.name for path in notebooks if (out / path.name).exists()]
     if existing and not force:
         names = ", ".join(path.name for path in existing)
@@ -214,10 +213,7 @@ def write_student_copies(
     students = []
     for path in notebooks:  # convert all before writing any, so a bad notebook leaves no half-written folder
         students.append((path.name, *student_notebook(read_notebook(path), path.name, hide_solutions)))
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, notebook, count in students:
-        target = out / name
-        write_atomically(target, notebook_text(notebook))
-        written.append((target, count))
-    return written
+    with output.writing() as staging:  # all the notebooks, or none
+        for name, notebook, _ in students:
+            write_atomically(staging / name, notebook_text(notebook))
+    return [(out / name, count) for name, _, count in students]

@@ -21,16 +21,8 @@ NOTEBOOKS = ("01_derivatives.ipynb", "04_bug_hunt.ipynb")  # two notebooks keep 
 WRONG = {
     "answer_cube": "def cube(a):\n    return Value(a.data**3, (a,), (a.data**2,), 'cube')",
     "answer_grads": "def grads(a, b, c):\n    return b, a, 1.0",
-    "answer_train": """def train(model, xs, ys, steps, lr):
-    optimizer = SGD(model.parameters(), lr=lr)
-    losses = []
-    for _ in range(steps):
-        loss = mse_loss([model(x) for x in xs], ys)
-        loss.backward()
-        optimizer.zero_grad()
-        optimizer.step()
-        losses.append(loss.data)
-    return losses""",
+    "answer_train": "def train(model, xs, ys, steps, lr):\n"
+    "    return train_with_misplaced_zero_grad(model, xs, ys, steps, lr)",
 }
 
 HOSTILE = {
@@ -59,17 +51,11 @@ print("x" * 3_000_000)
 
 def backward(root):
     pass""",
-    "answer_train": """def train(model, xs, ys, steps, lr):
-    SGD.step = lambda self: None  # the reference run must not take these no-op steps
-    optimizer = SGD(model.parameters(), lr=lr)
-    losses = []
-    for _ in range(steps):
-        loss = mse_loss([model(x) for x in xs], ys)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.data)
-    return losses""",
+    "answer_train": """from micrograd_plus.exercises.training import reference_train
+
+def train(model, xs, ys, steps, lr):
+    SGD.step = lambda self: None  # the judge's reference run must not take these no-op steps too
+    return reference_train(model, xs, ys, steps, lr)""",
 }
 HOSTILE_CELLS = {"01_derivatives.ipynb": ["import sys\nsys.exit(1)"], "04_bug_hunt.ipynb": ["import os\nos._exit(0)"]}
 

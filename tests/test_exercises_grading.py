@@ -159,15 +159,19 @@ def test_a_missing_or_damaged_notebook_is_graded_not_a_crash(tmp_path):
         ("empty", "holds no student folders; put each student's notebooks in"),
         ("file", "is a file, not a folder of student folders"),
         ("missing", "does not exist"),
+        ("no time", "the time limit must be a positive number of seconds, got 0.0"),
     ],
 )
-def test_a_wrong_submissions_folder_is_one_clear_line(tmp_path, capsys, layout, words):
+def test_a_wrong_submissions_folder_or_time_limit_is_one_clear_line(tmp_path, capsys, layout, words):
     submissions = tmp_path / "in"
     if layout == "empty":
         submissions.mkdir()
+    elif layout == "no time":
+        (submissions / "alice").mkdir(parents=True)
     elif layout == "file":
         submissions.write_text("")
-    assert main(["exercises", "grade", str(submissions), "--out", str(tmp_path / "g.csv")]) != 0
+    limit = "0" if layout == "no time" else "60"
+    assert main(["exercises", "grade", str(submissions), "--out", str(tmp_path / "g.csv"), "--time-limit", limit]) == 2
     assert words in capsys.readouterr().err
     assert not (tmp_path / "g.csv").exists()
 

@@ -21,6 +21,7 @@ import ast
 import csv
 import io
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -135,6 +136,8 @@ def grade(
     per notebook. Nothing a student's notebook does stops the run; each problem is reported in its grade.
     """
     started = time.perf_counter()
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit < math.inf:
+        raise ValueError(f"the time limit must be a positive number of seconds, got {time_limit!r}")
     submissions, out = Path(submissions), Path(out)
     assignments = read_assignment(default_source() if source is None else source)
     students = _student_folders(submissions)

@@ -161,6 +161,7 @@ def test_the_wheel_installs_and_runs_in_pyodide_under_node_offline(wheels, tmp_p
     assert report["graph_source"] == graph_source()
     svg = report["svg"]
     assert "<svg" in svg and "graphviz version 16.1.0" in svg
+    assert "render_svg" in report["save_error"]  # Graph.save("x.svg") says how to get the picture there
     nodes = re.findall(r'<g id="node\d+" class="node">\s*<title>([^<]+)</title>', svg)
     assert sorted(nodes) == sorted(set(re.findall(r"^\s*(v\d+(?:_op)?) \[", graph_source(), re.MULTILINE)))
 

@@ -36,6 +36,7 @@ await micropip.install(wheel_urls)
 installed = time.perf_counter() - start
 sys.path.insert(0, "/check")
 import browser_workloads
+import micrograd_plus
 from micrograd_plus.viz import wasm
 
 start = time.perf_counter()
@@ -43,6 +44,11 @@ training = browser_workloads.training_run()
 trained = time.perf_counter() - start
 source = browser_workloads.graph_source()
 svg = await wasm.render_svg(source)
+try:  # no program can run here: saving a picture says what to do instead
+    micrograd_plus.draw_graph(micrograd_plus.Value(1.0)).save("/tmp/graph.svg")
+    save_error = None
+except micrograd_plus.viz.RendererNotFoundError as error:
+    save_error = str(error)
 json.dumps({
     "platform": sys.platform,
     "python": sys.version.split()[0],
@@ -51,6 +57,7 @@ json.dumps({
     "training": training,
     "graph_source": source,
     "svg": svg,
+    "save_error": save_error,
     "seconds": {"install": installed, "training": trained},
 })
 `);

@@ -27,8 +27,8 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/python -m micrograd_plus house-prices
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check micrograd_plus tests benchmarks
-	$(BIN)/ruff format --check micrograd_plus tests benchmarks
+	$(BIN)/ruff check micrograd_plus tests benchmarks browser
+	$(BIN)/ruff format --check micrograd_plus tests benchmarks browser
 	$(BIN)/python -m pytest -n 2
 
 # The course as a JupyterLite site in build/site/ (README: "The course in the browser"); needs Node.js and npm.

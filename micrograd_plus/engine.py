@@ -32,7 +32,9 @@ from .floats import (
     power_slope,
 )
 
-__all__ = ["Value", "as_value", "make_node", "no_gc", "topological_order", "to_float"]
+__all__ = ["Value", "as_value", "make_node", "no_gc", "topological_order", "to_float", "LINEAR_OP"]
+
+LINEAR_OP = "w·x+b"  # the op name of functional.linear: drawings find neurons by it
 
 
 def to_float(data: object) -> float:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterable, Sequence
 from operator import mul
 
-from .engine import Value, as_value, make_node
+from .engine import LINEAR_OP, Value, as_value, make_node
 from .floats import exp
 
 __all__ = ["linear", "dot", "add_all", "softmax", "logsumexp"]
@@ -56,7 +56,7 @@ def linear(
             continue
         b = b if isinstance(b, Value) else as_value(b)
         out = sum(map(mul, w_data, x_data), b.data)
-        outputs.append(make_node(out, (*w, *input, b), (*x_data, *w_data, 1.0), "w·x+b"))
+        outputs.append(make_node(out, (*w, *input, b), (*x_data, *w_data, 1.0), LINEAR_OP))
     return outputs[0] if one_neuron else outputs
 
 

@@ -149,16 +149,15 @@ class Value:
         return make_node(t, (self,), (1.0 - t * t,), "tanh")
 
     def sigmoid(self):  # d sigmoid(a)/da = sigmoid(a) * (1 - sigmoid(a))
-        a = self.data  # 1 / (1 + e**-a), or e**a / (1 + e**a) for a < 0: exp() only ever sees -|a|
-        s = 1.0 / (1.0 + math.exp(-a)) if a >= 0.0 else math.exp(a) / (1.0 + math.exp(a))
-        return make_node(s, (self,), (s * (1.0 - s),), "sigmoid")
+        s = 1.0 / (1.0 + floats.exp(-self.data))  # PyTorch's formula, to the last bit (e**-a may be inf: s is 0)
+        return make_node(s, (self,), (floats.SigmoidSlope(s * (1.0 - s), s),), "sigmoid")
 
     def softplus(self):  # softplus(a) = ln(1 + e**a); d softplus(a)/da = e**a / (1 + e**a) = sigmoid(a)
         a = self.data
         if a > 20.0:  # PyTorch's threshold: ln(1 + e**a) is a to 2e-9, and e**a could overflow
             return make_node(a, (self,), (1.0,), "softplus")
         z = math.exp(a)
-        return make_node(math.log1p(z), (self,), (z / (z + 1.0),), "softplus")
+        return make_node(math.log1p(z), (self,), (floats.SoftplusSlope(z / (z + 1.0), z),), "softplus")
 
     def relu(self):  # d relu(a)/da = 0 if a <= 0 else 1 (so 1 at nan: relu(nan) is nan, as in PyTorch)
         a = self.data
@@ -190,8 +189,7 @@ class Value:
     def __pos__(self):  # +a is a itself
         return self
 
-    def __abs__(self):  # abs(a) is a.abs()
-        return self.abs()
+    __abs__ = abs  # abs(a) is a.abs()
 
     # ---- backpropagation --------------------------------------------------------------------
 

@@ -2,37 +2,69 @@
 
 Python raises where IEEE 754 has an answer (1e200 ** 2, math.exp(1000.0), inf / 0.0); PyTorch takes
 the answer, and so do these helpers, except where engine.py's rule makes a finite input outside an
-op's domain an error: then the error names the op. Two local derivatives multiply the way PyTorch's
-backward formulas do, so that backward() can keep its one rule, `child.grad += local * upstream`:
-Reciprocal (1/b, applied as upstream / b) and ZERO_SLOPE (relu's 0, which stays 0 times inf or nan).
+op's domain an error: then the error names the op.
+
+Some local derivatives multiply the way PyTorch's backward formula does, so that backward() keeps its
+one rule, `child.grad += local * upstream`, and gives PyTorch's numbers, nan and inf included: each is
+the float of the derivative, with its own `__mul__`. Reciprocal (1/b: upstream / b, so a tiny b does not
+overflow), ZERO_SLOPE (a 0 that stays 0 times inf or nan), the slopes of sigmoid and softplus, and
+cross_entropy's at the target class.
 """
 
 import math
 from numbers import Real
 
-__all__ = ["Reciprocal", "ZERO_SLOPE", "number", "named", "divide", "exp", "check_power", "power"]
+__all__ = ["Reciprocal", "ZERO_SLOPE", "SigmoidSlope", "SoftplusSlope", "TargetSlope", "number", "named", "power"]
 
 
-class Reciprocal(float):
-    """The local derivative 1/b of a/b (and of ln b, sqrt b) that multiplies by dividing, PyTorch's
-    formula: `1/b * upstream` is upstream / b (1e-300 / 5e-324 is 2e23, where 1/5e-324 is inf)."""
+class TorchSlope(float):
+    """A local derivative (the float) that multiplies an upstream gradient by PyTorch's formula, using `a`."""
 
-    __slots__ = ("divisor",)
+    __slots__ = ("a",)
 
-    def __new__(cls, divisor: float):
-        self = float.__new__(cls, divide(1.0, divisor, ieee=True))
-        self.divisor = divisor
+    def __new__(cls, value: float, a: float):
+        self = float.__new__(cls, value)
+        self.a = a
         return self
 
-    def __mul__(self, upstream):
-        return divide(upstream, self.divisor, ieee=True)
+    def __rmul__(self, upstream):
+        return self.__mul__(upstream)
 
-    __rmul__ = __mul__
+
+class Reciprocal(TorchSlope):
+    """d(x/b)/dx = 1/b (also of ln b and sqrt b): upstream / b (1e-300 / 5e-324 is 2e23; 1/5e-324 is inf)."""
+
+    def __new__(cls, b: float):
+        return super().__new__(cls, divide(1.0, b, ieee=True), b)
+
+    def __mul__(self, upstream):
+        return divide(upstream, self.a, ieee=True)
+
+
+class SigmoidSlope(TorchSlope):
+    """d sigmoid/da = s * (1 - s), with s = sigmoid(a): upstream * (1 - s) * s."""
+
+    def __mul__(self, upstream):
+        return upstream * (1.0 - self.a) * self.a
+
+
+class SoftplusSlope(TorchSlope):
+    """d softplus/da = z / (z + 1), with z = e**a: upstream * z / (z + 1)."""
+
+    def __mul__(self, upstream):
+        return upstream * self.a / (self.a + 1.0)
+
+
+class TargetSlope(TorchSlope):
+    """d cross_entropy/d x_target = p - 1, with p = softmax(x)_target: -upstream + p * upstream."""
+
+    def __mul__(self, upstream):
+        return -upstream + self.a * upstream
 
 
 class ZeroSlope(float):
-    """relu's local derivative 0 at a <= 0, which times any gradient, even inf or nan, is 0: PyTorch's
-    relu passes no gradient there (where 0.0 * inf would be nan)."""
+    """A local derivative 0 which times any gradient, even inf or nan, is 0 (where 0.0 * inf would be nan):
+    PyTorch's, where PyTorch selects 0 rather than multiplies (relu at a <= 0, a**k at k == 0)."""
 
     __slots__ = ()
 
@@ -108,10 +140,12 @@ def power(a: float, k: float, shortcuts: bool = False) -> float:
 
 
 def power_slope(a: float, k: float, shortcuts: bool = False) -> float:
-    """d(a**k)/da = k * a**(k-1); 0 for k == 0, as in PyTorch."""
-    return 0.0 if k == 0.0 else k * power(a, k - 1.0, shortcuts)
+    """d(a**k)/da = k * a**(k-1); for k == 0 PyTorch's 0 that stays 0 times any gradient."""
+    return ZERO_SLOPE if k == 0.0 else k * power(a, k - 1.0, shortcuts)
 
 
 def exponent_slope(a: float, k: float, out: float) -> float:
-    """d(a**k)/dk = a**k * ln(a); 0 at a == 0 for k >= 0, as in PyTorch."""
-    return 0.0 if a == 0.0 and k >= 0.0 else out * (math.log(a) if a > 0.0 else math.nan)
+    """d(a**k)/dk = a**k * ln(a); 0 at a == 0 for k >= 0, as in PyTorch (a plain 0: inf times it is nan)."""
+    if a == 0.0 and k >= 0.0:
+        return 0.0
+    return out * (math.log(a) if a > 0.0 else -math.inf if a == 0.0 else math.nan)  # ln 0 is -inf, as in C

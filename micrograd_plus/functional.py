@@ -18,20 +18,28 @@ __all__ = ["linear", "softmax", "rms_norm", "attention_scores", "softmax_cross_e
 # ---- general fused ops (PLACEHOLDER written by the gpt branch: core's functional.py replaces this block) ----
 
 
-def linear(input: Sequence[Value], weight: Sequence[Sequence[Value]], bias=None) -> list[Value]:
-    """out_i = sum_j weight[i][j] * input[j] (+ bias[i]): torch.nn.functional.linear, one node per output."""
-    x = tuple(input)
-    x_data = [a.data for a in x]
+def linear(input, weight: Sequence[Sequence[Value]], bias: Sequence[Value] | None = None) -> list:
+    """out_i = sum_j weight[i][j] * input[j] (+ bias[i]): torch.nn.functional.linear, one node per output.
+
+    `input` is one vector, or a list of vectors (a sequence, as torch's input of shape (T, in)): then the result
+    is one output vector per input vector, and each weight's number is read once for all of them.
+    d out_i/d weight[i][j] = input[j], d out_i/d input[j] = weight[i][j], d out_i/d bias[i] = 1.
+    """
+    rows = [(tuple(row), [w.data for w in row]) for row in weight]
+    vectors = input if input and not isinstance(input[0], Value) else [input]
     outputs = []
-    for i, row in enumerate(weight):
-        w_data = [w.data for w in row]
-        if bias is None:  # d out/d w_j = x_j, d out/d x_j = w_j
-            outputs.append(Value(sum(map(mul, w_data, x_data)), (*row, *x), (*x_data, *w_data), "linear"))
-        else:  # ... and d out/d b = 1
-            b = bias[i]
-            out = sum(map(mul, w_data, x_data), b.data)
-            outputs.append(Value(out, (*row, *x, b), (*x_data, *w_data, 1.0), "linear"))
-    return outputs
+    for vector in vectors:
+        x = tuple(vector)
+        x_data = [a.data for a in x]
+        if bias is None:
+            out = [Value(sum(map(mul, w, x_data)), (*row, *x), (*x_data, *w), "linear") for row, w in rows]
+        else:
+            out = [
+                Value(sum(map(mul, w, x_data), b.data), (*row, *x, b), (*x_data, *w, 1.0), "linear")
+                for (row, w), b in zip(rows, bias)
+            ]
+        outputs.append(out)
+    return outputs if vectors is input else outputs[0]
 
 
 def softmax(values: Sequence[Value]) -> list[Value]:

@@ -56,9 +56,7 @@ class CausalSelfAttention(Module):
         self.last_weights: list[list[list[float]]] = []
 
     def forward(self, xs: Sequence[list[Value]]) -> list[list[Value]]:
-        queries = [linear(x, self.wq) for x in xs]
-        keys = [linear(x, self.wk) for x in xs]
-        values = [linear(x, self.wv) for x in xs]
+        queries, keys, values = linear(xs, self.wq), linear(xs, self.wk), linear(xs, self.wv)
         length = len(xs)
         heads: list[list[Value]] = [[] for _ in xs]  # heads[i]: every head's output at position i, side by side
         self.last_weights = []
@@ -72,7 +70,7 @@ class CausalSelfAttention(Module):
                 heads[i].extend(linear(weights, [column[: i + 1] for column in head_values]))
                 rows.append([w.data for w in weights] + [0.0] * (length - i - 1))
             self.last_weights.append(rows)
-        return [linear(head, self.wo) for head in heads]
+        return linear(heads, self.wo)
 
     def __repr__(self) -> str:
         return f"CausalSelfAttention({self.n_embd}, n_head={self.n_head})"
@@ -86,8 +84,8 @@ class FeedForward(Module):
         self.fc1 = _matrix(rng, 4 * n_embd, n_embd)
         self.fc2 = _matrix(rng, n_embd, 4 * n_embd)
 
-    def forward(self, x: list[Value]) -> list[Value]:
-        return linear([h.relu() for h in linear(x, self.fc1)], self.fc2)
+    def forward(self, xs: list[list[Value]]) -> list[list[Value]]:
+        return linear([[h.relu() for h in hidden] for hidden in linear(xs, self.fc1)], self.fc2)
 
 
 class Block(Module):
@@ -100,7 +98,7 @@ class Block(Module):
 
     def forward(self, xs: list[list[Value]]) -> list[list[Value]]:
         xs = [_add(x, a) for x, a in zip(xs, self.attn([rms_norm(x) for x in xs]))]
-        return [_add(x, self.mlp(rms_norm(x))) for x in xs]
+        return [_add(x, m) for x, m in zip(xs, self.mlp([rms_norm(x) for x in xs]))]
 
 
 class GPT(Module):
@@ -140,7 +138,7 @@ class GPT(Module):
         xs = [rms_norm(_add(self.wte[token], self.wpe[position])) for position, token in enumerate(tokens)]
         for layer in self.layers:
             xs = layer(xs)
-        return [linear(x, self.lm_head) for x in xs]
+        return linear(xs, self.lm_head)
 
     def loss(self, tokens: Sequence[int]) -> Value:
         """Mean cross-entropy of each next token given the ones before it (natural log, per token)."""

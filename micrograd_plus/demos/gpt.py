@@ -288,9 +288,7 @@ def run_gpt(
         "softmax: below 1 favours the likeliest letters, above 1 gives rarer ones more chance):"
     )
     say("  " + " ".join(name or "(empty)" for name in result.samples))
-    say(
-        f"{result.new_samples} of {config.samples} are new names (not empty, not among the {len(train):,} training names)"
-    )
+    say(f"{result.new_samples} of {config.samples} are new (not empty, not among the {len(train):,} training names)")
     if folder is not None:
         if load is None:
             result.files.append(save_gpt(folder / "model.json", model, config))

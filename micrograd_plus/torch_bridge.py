@@ -66,8 +66,7 @@ def torch_names(model: Module) -> list[tuple[Value, str, tuple[int, ...]]]:
 def to_torch(model: Module, dtype: "torch.dtype | None" = None) -> "torch.nn.Module":
     """A torch.nn.Module with `model`'s architecture and weights (in float64 unless `dtype` says otherwise)."""
     models = _torch_models()
-    import torch  # noqa: F811 (installed: _torch_models() checked)
-
+    torch = models.torch
     if isinstance(_check_model(model), GPT):
         module = models.GPT(**model.config())
     else:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .datasets.houses import parse_value
 from .demos import attention, fine_tuning, house_prices, moons, predict
+from .demos import gpt as gpt_demo
 from .exercises import EXERCISES
 from .exercises.student_copies import default_source, write_student_copies
 
@@ -244,6 +245,50 @@ def _run_attention(args: argparse.Namespace) -> None:
     attention.run_attention_demo(steps=args.steps, length=args.length, seed=args.seed, out=args.out, quiet=args.quiet)
 
 
+# ---- gpt ---------------------------------------------------------------------------------------------------
+
+
+def _gpt_options(parser: argparse.ArgumentParser) -> None:
+    d = gpt_demo.GPTConfig()
+    parser.add_argument("--steps", type=int, default=None, help=f"training steps (default {d.steps})")
+    parser.add_argument("--batch-size", type=int, default=None, help=f"names per step (default {d.batch_size})")
+    parser.add_argument(
+        "--lr", type=float, default=None, help=f"Adam's learning rate, falling linearly to 0 (default {d.lr})"
+    )
+    parser.add_argument("--n-layer", type=int, default=None, help=f"transformer blocks (default {d.n_layer})")
+    parser.add_argument("--n-embd", type=int, default=None, help=f"width of every vector (default {d.n_embd})")
+    parser.add_argument("--n-head", type=int, default=None, help=f"attention heads per block (default {d.n_head})")
+    parser.add_argument("--block-size", type=int, default=None, help=f"context length (default {d.block_size})")
+    parser.add_argument(
+        "--temperature", type=float, default=None,
+        help="divides the logits before sampling: below 1 safer, more common names; above 1 wilder ones "
+        f"(default {d.temperature})",
+    )  # fmt: skip
+    parser.add_argument("--samples", type=int, default=None, help=f"names to sample (default {d.samples})")
+    _seed_out_quiet(parser, gpt_demo.DEFAULT_OUT)
+    parser.add_argument(
+        "--load", default=None, metavar="MODEL.json",
+        help="sample from a model saved by an earlier run instead of training (training options are refused with it)",
+    )  # fmt: skip
+
+
+GPT_TRAINING_OPTIONS = ["steps", "batch_size", "lr", "n_layer", "n_embd", "n_head", "block_size"]
+
+
+def _run_gpt(args: argparse.Namespace) -> None:
+    settings = [*GPT_TRAINING_OPTIONS, "temperature", "samples", "seed"]  # --seed also seeds the samples
+    given = {name: getattr(args, name) for name in settings if getattr(args, name) is not None}
+    refused = [name for name in GPT_TRAINING_OPTIONS if name in given]
+    if args.load is not None and refused:
+        options = ", ".join("--" + name.replace("_", "-") for name in refused)
+        raise ValueError(
+            f"--load samples from a trained model as it was trained, so {options} would be ignored; drop them, or "
+            "leave out --load to train a new model with them"
+        )
+    config = dataclasses.replace(gpt_demo.GPTConfig(), **given)  # checks each setting
+    gpt_demo.run_gpt(config, out=args.out, load=args.load, quiet=args.quiet)
+
+
 # ---- exercises ----------------------------------------------------------------------------------------------
 
 
@@ -300,6 +345,16 @@ SUBCOMMANDS = (
         "self-attention finds the flagged number in a sequence; mean pooling cannot",
         _attention_options,
         _run_attention,
+    ),  # fmt: skip
+    Subcommand(
+        "gpt",
+        "the capstone: a tiny GPT learns 28,829 first names, beats the bigram, and invents new names",
+        _gpt_options,
+        _run_gpt,
+        overflow_hint="lower --lr",
+        description="Train a one-layer GPT built from Values on first names, compare it on held-out names with "
+        "the uniform guess and a bigram model, and sample new names. The loss curves, attention heatmaps, the "
+        "graph of one attention score and the model go into --out.",
     ),  # fmt: skip
     Subcommand(
         "exercises",

@@ -128,8 +128,8 @@ class GPT(Module):
         self.layers = [Block(n_embd, n_head, rng) for _ in range(n_layer)]
         self.lm_head = _matrix(rng, vocab_size, n_embd)  # one row of weights per possible next token
 
-    def config(self) -> dict[str, int]:
-        """The constructor's size arguments: GPT(**model.config()) builds a model of the same shape."""
+    def constructor_arguments(self) -> dict[str, int]:
+        """The sizes GPT(**arguments) needs to rebuild this architecture (saved_model.save_model stores them)."""
         names = ("vocab_size", "block_size", "n_embd", "n_head", "n_layer")
         return {name: getattr(self, name) for name in names}
 
@@ -159,7 +159,7 @@ class GPT(Module):
                 raise ValueError(f"tokens must be whole numbers in 0..{self.vocab_size - 1}, got {token!r}")
 
     def __repr__(self) -> str:
-        arguments = ", ".join(f"{name}={number}" for name, number in self.config().items())
+        arguments = ", ".join(f"{name}={number}" for name, number in self.constructor_arguments().items())
         return f"GPT({arguments})"
 
 

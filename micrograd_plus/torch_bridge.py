@@ -68,7 +68,7 @@ def to_torch(model: Module, dtype: "torch.dtype | None" = None) -> "torch.nn.Mod
     models = _torch_models()
     torch = models.torch
     if isinstance(_check_model(model), GPT):
-        module = models.GPT(**model.config())
+        module = models.GPT(**model.constructor_arguments())
     else:
         module = models.MLP(model.nin, [layer.nout for layer in model.layers], model.activation)
     module = module.to(torch.float64 if dtype is None else dtype)
@@ -114,7 +114,7 @@ def torch_source(model: Module) -> str:
     models = _torch_models()
     if isinstance(_check_model(model), GPT):
         pieces = [models.rms_norm, models.CausalSelfAttention, models.FeedForward, models.Block, models.GPT]
-        arguments = ", ".join(f"{name}={number}" for name, number in model.config().items())
+        arguments = ", ".join(f"{name}={number}" for name, number in model.constructor_arguments().items())
         build = f"model = GPT({arguments}).double()"
     else:
         sizes = [layer.nout for layer in model.layers]

@@ -90,7 +90,7 @@ def test_named_parameters_come_in_tensor_like_groups_and_count_like_the_referenc
 
 def test_state_dict_survives_json_and_rebuilds_the_same_model():
     model = GPT(**TINY, seed=1)
-    text = json.dumps({"arguments": model.config(), "state_dict": model.state_dict()})
+    text = json.dumps({"arguments": model.constructor_arguments(), "state_dict": model.state_dict()})
     saved = json.loads(text)
     copy = GPT(**saved["arguments"], seed=2)  # other initial weights, then overwritten
     copy.load_state_dict(saved["state_dict"])

@@ -16,17 +16,19 @@ from pathlib import Path
 
 from ..datasets.names import BOUNDARY, VOCAB, Bigram, decode, encode, load_names, split_names, uniform_loss
 from ..engine import Value, no_gc, topological_order
-from ..files import read_json, save_json
+from ..files import OutputFolder
 from ..gpt import GPT, sample
-from ..nn import check_count
+from ..nn import MLP, check_count
 from ..optim import Adam
+from ..saved_model import SavedModel, load_model, save_model
+from ..train import check_finite
 from ..viz.graph import draw_graph
-from ..viz.render import RendererNotFoundError
-from . import format_table, output_folder
+from . import format_table
 
 __all__ = ["GPTConfig", "GPTResult", "train_gpt", "evaluate_gpt", "sample_names", "save_gpt", "load_gpt", "run_gpt"]
 
-MODEL_FORMAT = "micrograd_plus GPT"  # until the one saved-model format lands (floors branch)
+DEFAULT_OUT = "gpt_output"
+NETWORK = "gpt"  # the network's name in the saved model file
 CHECKPOINTS = 10  # held-out loss measured this many times during training, for the curves
 CHECKPOINT_NAMES = 200  # ... on this many held-out names (the final report uses all of them)
 
@@ -61,6 +63,25 @@ class GPTConfig:
         """The GPT constructor's size arguments."""
         names = ("block_size", "n_embd", "n_head", "n_layer")
         return {"vocab_size": len(VOCAB), **{name: getattr(self, name) for name in names}}
+
+    def to_dict(self) -> dict:
+        """The hyperparameters as plain JSON data."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GPTConfig":
+        """The GPTConfig that `to_dict()` described; unknown keys are an error."""
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise ValueError(
+                f"unknown hyperparameters {unknown}; the known ones are {sorted(cls.__dataclass_fields__)}"
+            )
+        return cls(**data)
+
+    def output_files(self, trained: bool) -> list[str]:
+        """The files run_gpt writes: the model and its loss curves when it trains, the drawings always."""
+        heads = [f"attention_head{head}.png" for head in range(self.n_head)]
+        return (["model.json", "loss_curves.png"] if trained else []) + heads + ["attention_score.png"]
 
 
 @dataclass
@@ -140,7 +161,7 @@ def train_gpt(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        losses.append(loss.data)
+        losses.append(check_finite(loss.data, f"the loss at step {step}", "Lower the learning rate (lr)."))
         if on_checkpoint is not None and step % every == 0:
             on_checkpoint(step)
         if progress and (terminal or step % every == 0 or step == steps):
@@ -163,26 +184,16 @@ def sample_names(model: GPT, count: int, temperature: float = 1.0, seed: int = 0
 
 
 def save_gpt(path: str | Path, model: GPT, config: GPTConfig) -> Path:
-    """The model as JSON: its class, constructor arguments, every parameter by name, the hyperparameters."""
-    data = {
-        "format": MODEL_FORMAT,
-        "model": type(model).__name__,
-        "arguments": model.config(),
-        "state_dict": model.state_dict(),
-        "hyperparameters": asdict(config),
-    }
-    return save_json(path, data)
+    """The model in the one saved-model format (saved_model.py): class, sizes, every parameter, hyperparameters."""
+    return save_model(path, SavedModel({NETWORK: model}, hyperparameters=config, data={"source": "names.txt"}))
 
 
 def load_gpt(path: str | Path) -> tuple[GPT, GPTConfig]:
-    """The model and hyperparameters that save_gpt wrote to `path`."""
-    data = read_json(path, MODEL_FORMAT, "a tiny GPT saved by `micrograd-plus gpt` (its model.json)")
-    for key in ("arguments", "state_dict", "hyperparameters"):
-        if not isinstance(data.get(key), dict):
-            raise ValueError(f"{str(path)!r} has no {key!r} object; it is not a complete GPT model file")
-    model = GPT(**data["arguments"])
-    model.load_state_dict(data["state_dict"])
-    return model, GPTConfig(**data["hyperparameters"])
+    """The model and hyperparameters that save_gpt wrote to `path`, each field checked."""
+    saved = load_model(path, classes={"GPT": GPT, "MLP": MLP})  # an MLP's file reads, then is refused by name
+    if NETWORK not in saved.networks or saved.hyperparameters is None:
+        raise ValueError(f"{str(path)!r} is a model file, but not of a tiny GPT; write one with `micrograd-plus gpt`")
+    return saved.networks[NETWORK], GPTConfig.from_dict(saved.hyperparameters)
 
 
 def _attention_score(root: Value) -> Value:
@@ -190,20 +201,18 @@ def _attention_score(root: Value) -> Value:
     return [node for node in topological_order(root) if node._op == "q·k/√d"][-1]
 
 
-def _figures(folder: Path, result: GPTResult, name: str) -> list[Path]:
-    """The loss curves, a heatmap per head for `name`, and the graph of one attention score; their paths."""
+def _figures(folder: Path, result: GPTResult, name: str) -> None:
+    """The loss curves, a heatmap per head for `name`, and the graph of one attention score, into `folder`."""
     from ..viz.plots import plot_attention, plot_loss_curves  # matplotlib, only when figures are asked for
 
-    files = []
     if result.curves:
         every = len(result.train_losses) // len(next(iter(result.curves.values())))
-        files.append(folder / "loss_curves.png")
         plot_loss_curves(
             result.curves,
             title="Tiny GPT on first names: loss per predicted letter",
             ylabel="cross-entropy (nats per token)",
             xlabel=f"checkpoint (every {every} steps of {result.config.batch_size} names)",
-            path=files[-1],
+            path=folder / "loss_curves.png",
         )
     model = result.model
     tokens = _tokens(name, model.block_size)[:-1]
@@ -211,19 +220,15 @@ def _figures(folder: Path, result: GPTResult, name: str) -> list[Path]:
     with no_gc():
         logits = model(tokens)
         for head, weights in enumerate(model.layers[0].attn.last_weights):
-            files.append(folder / f"attention_head{head}.png")
             title = f"Head {head}: where each letter of {name!r} looks"
-            plot_attention(weights, labels, labels, title=title, path=files[-1])
+            plot_attention(weights, labels, labels, title=title, path=folder / f"attention_head{head}.png")
         score = _attention_score(logits[-1][0])
         half = len(score._children) // 2
         names = {child: f"{'qk'[i // half]}[{i % half}]" for i, child in enumerate(score._children)}
         names[score] = "score"
-        graph = draw_graph(score, names=names, max_nodes=len(score._children) + 1, show_grad=False)
-    try:
-        files.append(graph.save(folder / "attention_score.png"))
-    except RendererNotFoundError:
-        files.append(graph.save(folder / "attention_score.dot"))
-    return files
+        draw_graph(score, names=names, max_nodes=len(score._children) + 1, show_grad=False).save(
+            folder / "attention_score.png"
+        )
 
 
 def _chunk_means(losses: list[float], chunks: int) -> list[float]:
@@ -244,14 +249,16 @@ def run_gpt(
     """
     wall, cpu = time.perf_counter(), time.process_time()
     config = GPTConfig() if config is None else config
-    folder = output_folder(out) if out is not None else None  # a wrong folder fails now, not after training
-    say = (lambda *args: None) if quiet else print
-    train, held_out = split_names(load_names())
     if load is None:
         model, trained_with = GPT(**config.model_arguments(), seed=config.seed), config
     else:
         model, trained_with = load_gpt(load)
+    files = trained_with.output_files(trained=load is None)
+    output = None if out is None else OutputFolder(out, files)  # checked now, not after the training
+    say = (lambda *args: None) if quiet else print
+    if load is not None:
         say(f"loaded {model!r} from {load}: no training")
+    train, held_out = split_names(load_names())
     say(
         f"tiny GPT ({model.num_parameters():,} parameters) on first names: {len(train):,} training and "
         f"{len(held_out):,} held-out names"
@@ -289,14 +296,16 @@ def run_gpt(
     )
     say("  " + " ".join(name or "(empty)" for name in result.samples))
     say(f"{result.new_samples} of {config.samples} are new (not empty, not among the {len(train):,} training names)")
-    if folder is not None:
-        if load is None:
-            result.files.append(save_gpt(folder / "model.json", model, config))
-        result.files += _figures(folder, result, next((name for name in result.samples if name), "emma"))
+    if output is not None:
+        with output.writing() as staging:
+            if load is None:
+                save_gpt(staging / "model.json", model, config)
+            _figures(staging, result, next((name for name in result.samples if name), "emma"))
+        result.files = [Path(out) / name for name in files]
     result.seconds, result.cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
     say(f"time: {result.seconds:.1f} s ({result.cpu_seconds:.1f} s of CPU)")
     if result.files:
-        say(f"saved in {folder}: {', '.join(path.name for path in result.files)}")
+        say(f"saved in {out}: {', '.join(path.name for path in result.files)}")
     return result
 
 

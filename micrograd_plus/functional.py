@@ -3,7 +3,7 @@
 A fused node has many children and one local derivative for each, worked out on paper; backward() applies the
 chain rule to it like to any other node. One node instead of dozens keeps graphs small and fast, and drawings
 show the idea (a dot product, a softmax) rather than its arithmetic. Each op is checked against PyTorch and
-finite differences in tests/test_functional.py and tests/test_gpt_functional.py.
+finite differences in tests/test_functional.py. The GPT's own fused ops live in gpt.py.
 """
 
 import math
@@ -12,7 +12,7 @@ from operator import mul
 
 from .engine import Value
 
-__all__ = ["linear", "softmax", "rms_norm", "attention_scores", "softmax_cross_entropy"]
+__all__ = ["linear", "softmax"]
 
 
 # ---- general fused ops (PLACEHOLDER written by the gpt branch: core's functional.py replaces this block) ----
@@ -56,57 +56,3 @@ def softmax(values: Sequence[Value]) -> list[Value]:
         local[i] += p_i
         outputs.append(Value(p_i, children, tuple(local), "softmax"))
     return outputs
-
-
-# ---- the GPT's fused ops (gpt branch) ------------------------------------------------------------------------
-
-
-def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
-    """x_i / sqrt(mean(x**2) + eps): torch.nn.functional.rms_norm without a weight.
-
-    One node computes the scale s = (mean(x**2) + eps) ** -0.5, with d s/d x_j = -x_j * s**3 / n; then each
-    output is x_i * s, an ordinary product. (A node per output with all n inputs as children would need n*n
-    local derivatives instead of 3n.)
-    """
-    children = tuple(x)
-    data = [a.data for a in children]
-    n = len(data)
-    s = (sum(map(mul, data, data)) / n + eps) ** -0.5
-    slope = -(s**3) / n
-    scale = Value(s, children, tuple(slope * a for a in data), "1/rms")
-    return [a * scale for a in children]
-
-
-def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) -> list[Value]:
-    """score_t = query·key_t / sqrt(d), one node per key, d the vectors' length.
-
-    d score_t/d query_i = key_t[i] / sqrt(d) and d score_t/d key_t[i] = query_i / sqrt(d). Dividing by
-    sqrt(d) keeps scores near unit size however wide the heads are.
-    """
-    q = tuple(query)
-    scale = 1.0 / math.sqrt(len(q))
-    q_scaled = [a.data * scale for a in q]
-    scores = []
-    for key in keys:
-        k_scaled = [b.data * scale for b in key]
-        score = sum(map(mul, q_scaled, (b.data for b in key)))
-        scores.append(Value(score, (*q, *key), (*k_scaled, *q_scaled), "q·k/√d"))
-    return scores
-
-
-def softmax_cross_entropy(logits: Sequence[Value], target: int) -> Value:
-    """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], one node.
-
-    d loss/d logit_j = softmax(logits)_j - [j == target]: the predicted probability minus the true one.
-    """
-    children = tuple(logits)
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(children):
-        raise ValueError(f"target must be a class index in 0..{len(children) - 1}, got {target!r}")
-    data = [v.data for v in children]
-    top = max(data)
-    exps = [math.exp(a - top) for a in data]
-    total = sum(exps)
-    local = [e / total for e in exps]
-    local[target] -= 1.0
-    loss = top + math.log(total) - data[target]
-    return Value(loss, children, tuple(local), "cross-entropy")

@@ -3,25 +3,95 @@ residual connections, and logits over the next token, trained with cross-entropy
 
 The architecture is GPT-2's, made small and simplified the way current models are: RMSNorm without a gain
 instead of LayerNorm, no biases, ReLU in the MLP. Every weight is a Value; the heavy maths runs in fused
-nodes (functional.py): a linear layer is one node per output, an attention score q·k/sqrt(d) is one node, a
-softmax output is one node, the loss is one node. Parameters come in tensor-like groups named as in PyTorch
-code: `wte` (token embeddings), `wpe` (position embeddings), `layers.0.attn.wq`, ..., `lm_head`; each is a list
-of rows, so the scalar `layers.0.attn.wq.3.7` is row 3, column 7 of the query matrix of layer 0.
+nodes: a linear layer is one node per output and a softmax output one node (functional.py); an RMSNorm scale,
+an attention score q·k/sqrt(d) and the loss of a position are one node each (below).
+
+Parameters come in tensor-like groups named as in PyTorch code: `wte` (token embeddings), `wpe` (position
+embeddings), `layers.0.attn.wq`, ..., `lm_head`; each is a list of rows, so the scalar `layers.0.attn.wq.3.7`
+is row 3, column 7 of the query matrix of layer 0.
 """
 
 import math
 import random
 from collections.abc import Sequence
+from operator import mul
 
 from .engine import Value
-from .functional import attention_scores, linear, rms_norm, softmax, softmax_cross_entropy
+from .functional import linear, softmax
 from .nn import Module, as_rng, check_count
 
-__all__ = ["GPT", "Block", "CausalSelfAttention", "FeedForward", "sample", "parameter_groups"]
+__all__ = [
+    "GPT",
+    "Block",
+    "CausalSelfAttention",
+    "FeedForward",
+    "sample",
+    "parameter_groups",
+    "rms_norm",
+    "attention_scores",
+    "softmax_cross_entropy",
+]
 
 INIT_STD = 0.08  # initial weights are Gaussian with this spread: small enough that early logits are near 0
 
 Matrix = list[list[Value]]
+
+
+# ---- the GPT's fused ops: one node per idea, local derivatives beside the forward rule ------------------------
+
+
+def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
+    """x_i / sqrt(mean(x**2) + eps): torch.nn.functional.rms_norm without a weight.
+
+    One node computes the scale s = (mean(x**2) + eps) ** -0.5, with d s/d x_j = -x_j * s**3 / n; then each
+    output is x_i * s, an ordinary product. (A node per output with all n inputs as children would need n*n
+    local derivatives instead of 3n.)
+    """
+    children = tuple(x)
+    data = [a.data for a in children]
+    n = len(data)
+    s = (sum(map(mul, data, data)) / n + eps) ** -0.5
+    slope = -(s**3) / n
+    scale = Value(s, children, tuple(slope * a for a in data), "1/rms")
+    return [a * scale for a in children]
+
+
+def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) -> list[Value]:
+    """score_t = query·key_t / sqrt(d), one node per key, d the vectors' length.
+
+    d score_t/d query_i = key_t[i] / sqrt(d) and d score_t/d key_t[i] = query_i / sqrt(d). Dividing by
+    sqrt(d) keeps scores near unit size however wide the heads are.
+    """
+    q = tuple(query)
+    scale = 1.0 / math.sqrt(len(q))
+    q_scaled = [a.data * scale for a in q]
+    scores = []
+    for key in keys:
+        k_scaled = [b.data * scale for b in key]
+        score = sum(map(mul, q_scaled, (b.data for b in key)))
+        scores.append(Value(score, (*q, *key), (*k_scaled, *q_scaled), "q·k/√d"))
+    return scores
+
+
+def softmax_cross_entropy(logits: Sequence[Value], target: int) -> Value:
+    """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], one node.
+
+    d loss/d logit_j = softmax(logits)_j - [j == target]: the predicted probability minus the true one.
+    """
+    children = tuple(logits)
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(children):
+        raise ValueError(f"target must be a class index in 0..{len(children) - 1}, got {target!r}")
+    data = [v.data for v in children]
+    top = max(data)
+    exps = [math.exp(a - top) for a in data]
+    total = sum(exps)
+    local = [e / total for e in exps]
+    local[target] -= 1.0
+    loss = top + math.log(total) - data[target]
+    return Value(loss, children, tuple(local), "cross-entropy")
+
+
+# ---- the model ---------------------------------------------------------------------------------------------------
 
 
 def _matrix(rng: random.Random, rows: int, columns: int) -> Matrix:

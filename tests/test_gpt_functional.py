@@ -1,4 +1,4 @@
-"""The GPT's fused ops (functional.py, gpt block): forward and local derivatives against PyTorch float64 and
+"""The GPT's fused ops (gpt.py): forward and local derivatives against PyTorch float64 and
 finite differences (gradcheck)."""
 
 import math
@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from micrograd_plus import Value, gradcheck
-from micrograd_plus.functional import attention_scores, rms_norm, softmax_cross_entropy
+from micrograd_plus.gpt import attention_scores, rms_norm, softmax_cross_entropy
 
 RTOL = 1e-12
 ATOL = 1e-14

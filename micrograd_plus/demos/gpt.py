@@ -274,7 +274,7 @@ def run_gpt(
         )
         bigram_test = bigram.loss(checkpoint_names)
         result.curves = {
-            f"GPT: train (mean of each {config.steps // len(test_curve)} steps)": _chunk_means(
+            f"GPT: train (mean of the last {config.steps // len(test_curve)} steps)": _chunk_means(
                 result.train_losses, len(test_curve)
             ),
             f"GPT: test (first {len(checkpoint_names)} held-out names)": test_curve,

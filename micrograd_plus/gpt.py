@@ -64,12 +64,14 @@ def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) ->
     """
     q = tuple(query)
     scale = 1.0 / math.sqrt(len(q))
-    q_scaled = [a.data * scale for a in q]
+    q_scaled = tuple([a.data * scale for a in q])
     scores = []
     for key in keys:
-        k_scaled = [b.data * scale for b in key]
-        score = sum(map(mul, q_scaled, (b.data for b in key)))
-        scores.append(Value(score, (*q, *key), (*k_scaled, *q_scaled), "q·k/√d"))
+        key = tuple(key)
+        k_data = [b.data for b in key]
+        scores.append(
+            Value(sum(map(mul, q_scaled, k_data)), q + key, tuple([b * scale for b in k_data]) + q_scaled, "q·k/√d")
+        )
     return scores
 
 

@@ -247,43 +247,27 @@ def _run_attention(args: argparse.Namespace) -> None:
 
 # ---- gpt ---------------------------------------------------------------------------------------------------
 
+GPT_SAMPLING = ["temperature", "samples", "seed"]  # the settings --load accepts; the others set up training
+
 
 def _gpt_options(parser: argparse.ArgumentParser) -> None:
-    d = gpt_demo.GPTConfig()
-    parser.add_argument("--steps", type=int, default=None, help=f"training steps (default {d.steps})")
-    parser.add_argument("--batch-size", type=int, default=None, help=f"names per step (default {d.batch_size})")
-    parser.add_argument(
-        "--lr", type=float, default=None, help=f"Adam's learning rate, falling linearly to 0 (default {d.lr})"
-    )
-    parser.add_argument("--n-layer", type=int, default=None, help=f"transformer blocks (default {d.n_layer})")
-    parser.add_argument("--n-embd", type=int, default=None, help=f"width of every vector (default {d.n_embd})")
-    parser.add_argument("--n-head", type=int, default=None, help=f"attention heads per block (default {d.n_head})")
-    parser.add_argument("--block-size", type=int, default=None, help=f"context length (default {d.block_size})")
-    parser.add_argument(
-        "--temperature", type=float, default=None,
-        help="divides the logits before sampling: below 1 safer, more common names; above 1 wilder ones "
-        f"(default {d.temperature})",
-    )  # fmt: skip
-    parser.add_argument("--samples", type=int, default=None, help=f"names to sample (default {d.samples})")
-    _seed_out_quiet(parser, gpt_demo.DEFAULT_OUT)
-    parser.add_argument(
-        "--load", default=None, metavar="MODEL.json",
-        help="sample from a model saved by an earlier run instead of training (training options are refused with it)",
-    )  # fmt: skip
-
-
-GPT_TRAINING_OPTIONS = ["steps", "batch_size", "lr", "n_layer", "n_embd", "n_head", "block_size"]
+    for setting in dataclasses.fields(gpt_demo.GPTConfig):  # each hyperparameter says what it means
+        help = f"{setting.metadata['help']} (default {setting.default})"
+        parser.add_argument("--" + setting.name.replace("_", "-"), type=setting.type, default=None, help=help)
+    out = gpt_demo.DEFAULT_OUT
+    parser.add_argument("--out", default=out, help=f"output folder (default ./{out}/)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    parser.add_argument("--load", metavar="MODEL.json", help="sample from a saved model (no training options)")
 
 
 def _run_gpt(args: argparse.Namespace) -> None:
-    settings = [*GPT_TRAINING_OPTIONS, "temperature", "samples", "seed"]  # --seed also seeds the samples
+    settings = [setting.name for setting in dataclasses.fields(gpt_demo.GPTConfig)]
     given = {name: getattr(args, name) for name in settings if getattr(args, name) is not None}
-    refused = [name for name in GPT_TRAINING_OPTIONS if name in given]
+    refused = ["--" + name.replace("_", "-") for name in given if name not in GPT_SAMPLING]
     if args.load is not None and refused:
-        options = ", ".join("--" + name.replace("_", "-") for name in refused)
         raise ValueError(
-            f"--load samples from a trained model as it was trained, so {options} would be ignored; drop them, or "
-            "leave out --load to train a new model with them"
+            f"--load samples from a model as it was trained, so {', '.join(refused)} would be ignored; drop them, "
+            "or leave out --load to train a new model with them"
         )
     config = dataclasses.replace(gpt_demo.GPTConfig(), **given)  # checks each setting
     gpt_demo.run_gpt(config, out=args.out, load=args.load, quiet=args.quiet)
@@ -294,7 +278,7 @@ def _run_gpt(args: argparse.Namespace) -> None:
 
 def _run_exercises_list(args: argparse.Namespace) -> None:
     for exercise in EXERCISES:
-        print(f"lesson {exercise.lesson}  {exercise.name:<14}  {exercise.title}")
+        print(f"lesson {exercise.lesson}  {exercise.name:<17}  {exercise.title}")
 
 
 def _student_copies_options(parser: argparse.ArgumentParser) -> None:
@@ -306,13 +290,40 @@ def _student_copies_options(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true",
         help="overwrite notebooks of the same name already in OUT (by default an existing one is an error)",
     )  # fmt: skip
+    parser.add_argument(
+        "--hide-solutions", action="store_true",
+        help="switch off solution() and the last hint in the copies (a locked first cell does it)",
+    )  # fmt: skip
 
 
 def _run_student_copies(args: argparse.Namespace) -> None:
     source = args.source if args.source is not None else default_source()
-    for path, count in write_student_copies(source, args.out, force=args.force):
+    for path, count in write_student_copies(source, args.out, force=args.force, hide_solutions=args.hide_solutions):
         plural = "s" if count != 1 else ""
         print(f"wrote {path} ({count} solution{plural} replaced by stub{plural})")
+
+
+def _grade_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path, help="a folder with one folder per student")
+    parser.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
+    parser.add_argument(
+        "--source", type=Path, default=None, help=f"folder of solution notebooks (default: {default_source()})"
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="SECONDS",
+        help="seconds each notebook cell and each exercise check may run (default: 60)",
+    )  # fmt: skip
+
+
+def _run_grade(args: argparse.Namespace) -> None:
+    from .exercises.grading import grade  # imports nbclient, which only grading needs
+
+    grades = grade(args.submissions, args.out, args.source, args.time_limit, progress=print)
+    out = args.out
+    print(
+        f"graded {len(grades.students)} students in {grades.seconds:.1f} s: wrote {out}, "
+        f"{out.with_suffix('.json')} and {out.parent / (out.stem + '-feedback')}/"
+    )
 
 
 SUBCOMMANDS = (
@@ -348,17 +359,14 @@ SUBCOMMANDS = (
     ),  # fmt: skip
     Subcommand(
         "gpt",
-        "the capstone: a tiny GPT learns 28,829 first names, beats the bigram, and invents new names",
+        "the capstone: a tiny GPT learns first names, beats the bigram, and invents new names",
         _gpt_options,
         _run_gpt,
         overflow_hint="lower --lr",
-        description="Train a one-layer GPT built from Values on first names, compare it on held-out names with "
-        "the uniform guess and a bigram model, and sample new names. The loss curves, attention heatmaps, the "
-        "graph of one attention score and the model go into --out.",
     ),  # fmt: skip
     Subcommand(
         "exercises",
-        "classroom exercises: list them, or write student copies",
+        "classroom exercises: list them, write student copies, grade a class",
         actions=(
             Subcommand("list", "list the exercises and their lessons", run=_run_exercises_list),
             Subcommand(
@@ -368,6 +376,15 @@ SUBCOMMANDS = (
                 _run_student_copies,
                 description="Copy the solution notebooks into OUT, replacing each '### BEGIN SOLUTION' ... "
                 "'### END SOLUTION' block with `raise NotImplementedError()`, and clearing outputs.",
+            ),
+            Subcommand(
+                "grade",
+                "run every student's notebooks; write grades (CSV, JSON) and a feedback file per student",
+                _grade_options,
+                _run_grade,
+                description="SUBMISSIONS holds one folder per student with the notebooks under the solution "
+                "notebooks' names (SUBMISSIONS/alice/01_derivatives.ipynb). Each runs in a fresh kernel, with a "
+                "time limit per cell and per check; the checks are judged outside it.",
             ),
         ),
     ),  # fmt: skip

@@ -99,7 +99,7 @@ def test_the_command_line_passes_its_options_to_run_gpt(monkeypatch):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["gpt", "--load", "model.json", "--steps", "3", "--n-head", "2"], "so --steps, --n-head would be ignored"),
+        (["gpt", "--load", "model.json", "--steps", "3", "--n-head", "2"], "so --n-head, --steps would be ignored"),
         (["gpt", "--n-embd", "10"], "n_embd must be a multiple of n_head"),
         (["gpt", "--temperature", "0"], "temperature must be a number > 0"),
         (["gpt", "--load", "no-such-model.json"], "no file at 'no-such-model.json'"),

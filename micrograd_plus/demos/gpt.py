@@ -35,18 +35,23 @@ CHECKPOINT_NAMES = 200  # ... on this many held-out names (the final report uses
 
 @dataclass
 class GPTConfig:
-    """The tiny GPT's hyperparameters: its size, how it trains (Adam, lr decaying to 0), how it samples."""
+    """The tiny GPT's hyperparameters: its size, how it trains (Adam, lr decaying to 0), how it samples.
 
-    n_layer: int = 1
-    n_embd: int = 16
-    n_head: int = 4
-    block_size: int = 16
-    steps: int = 500
-    batch_size: int = 4  # names per step
-    lr: float = 0.01
-    temperature: float = 0.8
-    samples: int = 20
-    seed: int = 0
+    Each field's "help" says what it means (the command line shows it).
+    """
+
+    n_layer: int = field(default=1, metadata={"help": "transformer blocks"})
+    n_embd: int = field(default=16, metadata={"help": "width of every vector"})
+    n_head: int = field(default=4, metadata={"help": "attention heads per block"})
+    block_size: int = field(default=16, metadata={"help": "context length, in tokens"})
+    steps: int = field(default=500, metadata={"help": "training steps"})
+    batch_size: int = field(default=4, metadata={"help": "names per step"})
+    lr: float = field(default=0.01, metadata={"help": "Adam's learning rate, falling linearly to 0"})
+    temperature: float = field(
+        default=0.8, metadata={"help": "divides the logits before sampling: below 1 safer names, above 1 wilder ones"}
+    )
+    samples: int = field(default=20, metadata={"help": "names to sample"})
+    seed: int = field(default=0, metadata={"help": "seed for the weights, the order of the names and the samples"})
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "samples"):

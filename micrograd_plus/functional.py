@@ -3,6 +3,7 @@
 `dot(a, b)` is one node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster
 backward(), the same gradients (Python 3.12+ sums floats more accurately than a chain of `+`: the last bit may
 differ). Forward rule and local derivatives side by side, as in engine.py; tests/test_functional.py checks each.
+The GPT's own fused ops live in gpt.py.
 """
 
 import math
@@ -17,56 +18,51 @@ __all__ = ["linear", "dot", "add_all", "softmax", "logsumexp"]
 Numbers = Iterable[Value | float]
 
 
-def _values(values: Numbers) -> tuple[list[Value], list[float]]:
-    """`values` as Values (plain numbers become leaf Values) and their data."""
-    values = values if isinstance(values, (list, tuple)) else list(values)
+def _values(values: Numbers) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """`values` as a tuple of Values (plain numbers become leaf Values) and the tuple of their data."""
+    values = tuple(values)
     try:  # the fast path: every item is already a Value
-        return values, [v.data for v in values]
+        return values, tuple([v.data for v in values])
     except AttributeError:
-        values = [as_value(v) for v in values]
-        return values, [v.data for v in values]
+        values = tuple(as_value(v) for v in values)
+        return values, tuple([v.data for v in values])
 
 
-def linear(
-    input: Sequence[Value | float], weight: Sequence, bias: Value | float | Sequence | None = None
-) -> Value | list[Value]:
+def linear(input: Sequence, weight: Sequence, bias: Value | float | Sequence | None = None):
     """torch.nn.functional.linear over Values: w·x + b, each output ONE graph node.
 
-    `weight` is one neuron's weights (a list of n Values: the result is one Value) or a layer's
-    (a list of such rows: the result is a list, one Value per row, and `bias` is a list too).
-    d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1. The node's children are the
-    weights, then the inputs, then the bias (drawings rely on that order). `input` may hold plain
-    numbers, which become leaf Values. Without a bias, each output is dot(w, input).
+    `weight` is one neuron's weights (n Values: one output) or a layer's rows (a list of such lists: one output
+    per row, and `bias` is a list too). `input` is one vector, or a list of vectors as torch's input of shape
+    (T, n): one result per vector, each weight read once for all. d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i,
+    d(w·x+b)/db = 1. The node's children are the weights, then the inputs, then the bias (drawings rely on
+    that order); without a bias it is a `dot` node. Plain numbers in `input` become leaf Values.
     """
-    input, x_data = _values(input)
-    one_neuron = not (weight and isinstance(weight[0], (list, tuple)))
-    rows, bias = ([weight], [bias]) if one_neuron else (weight, [None] * len(weight) if bias is None else bias)
-    if len(bias) != len(rows):
-        raise ValueError(f"linear() needs one bias per row of weights: {len(rows)} rows, got {len(bias)} biases")
-    outputs = []
-    for w, b in zip(rows, bias):
-        try:  # the fast path: every weight is a Value
-            w_data = [p.data for p in w]
-        except AttributeError:
-            w, w_data = _values(w)
-        if len(w_data) != len(x_data):
-            raise ValueError(f"w·x+b needs one input per weight: {len(w_data)} weights, got {len(x_data)} inputs")
-        if b is None:
-            outputs.append(make_node(float(sum(map(mul, w_data, x_data))), (*w, *input), (*x_data, *w_data), "dot"))
-            continue
-        b = b if isinstance(b, Value) else as_value(b)
-        out = sum(map(mul, w_data, x_data), b.data)
-        outputs.append(make_node(out, (*w, *input, b), (*x_data, *w_data, 1.0), LINEAR_OP))
-    return outputs[0] if one_neuron else outputs
+    one_row = not (weight and isinstance(weight[0], (list, tuple)))
+    rows = [_values(row) for row in ([weight] if one_row else weight)]
+    biases = [bias] if one_row else [None] * len(rows) if bias is None else bias
+    if len(biases) != len(rows):
+        raise ValueError(f"linear() needs one bias per row of weights: {len(rows)} rows, got {len(biases)} biases")
+    many = bool(input) and isinstance(input[0], (list, tuple))
+    results = []
+    for vector in input if many else [input]:
+        x, x_data = _values(vector)
+        outputs = []
+        for (w, w_data), b in zip(rows, biases):
+            if len(w_data) != len(x_data):
+                raise ValueError(f"w·x needs one input per weight: {len(w_data)} weights, got {len(x_data)} inputs")
+            if b is None:
+                outputs.append(make_node(float(sum(map(mul, w_data, x_data))), w + x, x_data + w_data, "dot"))
+            else:
+                b = b if isinstance(b, Value) else as_value(b)
+                out = sum(map(mul, w_data, x_data), b.data)
+                outputs.append(make_node(out, w + x + (b,), x_data + w_data + (1.0,), LINEAR_OP))
+        results.append(outputs[0] if one_row else outputs)
+    return results if many else results[0]
 
 
 def dot(a: Numbers, b: Numbers) -> Value:
-    """a_1*b_1 + ... + a_n*b_n as one node: d(a·b)/da_i = b_i, d(a·b)/db_i = a_i."""
-    a, a_data = _values(a)
-    b, b_data = _values(b)
-    if len(a_data) != len(b_data):
-        raise ValueError(f"dot() needs two sequences of the same length, got {len(a_data)} and {len(b_data)}")
-    return make_node(float(sum(map(mul, a_data, b_data))), (*a, *b), (*b_data, *a_data), "dot")
+    """a_1*b_1 + ... + a_n*b_n as one node: d(a·b)/da_i = b_i, d(a·b)/db_i = a_i (children: a, then b)."""
+    return linear(list(b), list(a))
 
 
 def add_all(values: Numbers) -> Value:
@@ -94,11 +90,20 @@ def logsumexp(values: Numbers) -> Value:
 
 
 def softmax(values: Numbers) -> list[Value]:
-    """exp(v_i) / sum_j exp(v_j), with the max subtracted first so exp() never overflows."""
+    """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node: d p_i/d v_j = p_i * ([i == j] - p_j).
+
+    The max is subtracted first so exp() never overflows; an inf or nan among the values gives nan, as in PyTorch.
+    """
     values, data = _values(values)
     if not values:
         raise ValueError("softmax() needs at least one value, got an empty sequence")
-    m = max(data)
-    exps = [(v - m).exp() for v in values]
-    total = add_all(exps)
-    return [e / total for e in exps]
+    top = max(data)
+    exps = [math.exp(a - top) for a in data]  # a - top <= 0, or nan
+    total = sum(exps)
+    p = [e / total for e in exps]
+    outputs = []
+    for i, p_i in enumerate(p):
+        local = [-p_i * p_j for p_j in p]
+        local[i] += p_i
+        outputs.append(make_node(p_i, values, tuple(local), "softmax"))
+    return outputs

@@ -84,7 +84,7 @@ def test_linear_with_a_matrix_of_weights_gives_one_value_per_row():
 @pytest.mark.parametrize(
     "call, words",
     [
-        (lambda: dot([Value(1.0)], [Value(1.0), Value(2.0)]), "same length, got 1 and 2"),
+        (lambda: dot([Value(1.0)], [Value(1.0), Value(2.0)]), "1 weights, got 2 inputs"),
         (lambda: linear([1.0, 2.0, 3.0], [Value(1.0), Value(2.0)], Value(0.0)), "2 weights, got 3 inputs"),
         (lambda: linear([1.0], [[Value(1.0)], [Value(2.0)]], [Value(0.0)]), "one bias per row"),
         (lambda: softmax([]), "softmax"),

@@ -11,7 +11,6 @@ Numbers at the edges follow one rule, checked against PyTorch (tests/test_proper
   and where the derivative is not finite (sqrt(0.0)). A teaching choice: PyTorch gives nan or inf;
 - nan and inf inputs propagate exactly as in PyTorch, forward and backward (relu(nan) is nan);
 - overflow follows IEEE 754, as in PyTorch: exp(1000.0) and 1e200 ** 2 are inf.
-Intermediate nodes keep the latest pass's gradient (PyTorch: none unless asked with retain_grad()).
 """
 
 import math

@@ -1,9 +1,8 @@
 """Fused ops: one graph node for a whole formula over many Values, as torch.nn.functional has.
 
 `dot(a, b)` is one node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster
-backward(), the same gradients (Python 3.12+ sums floats more accurately than a chain of `+`: the last bit may
-differ). Forward rule and local derivatives side by side, as in engine.py; tests/test_functional.py checks each.
-The GPT's own fused ops live in gpt.py.
+backward(), the same gradients. Forward rule and local derivatives side by side, as in engine.py (the GPT's own
+fused ops are in gpt.py); tests/test_functional.py checks each against PyTorch and finite differences.
 """
 
 import math
@@ -20,8 +19,8 @@ Numbers = Iterable[Value | float]
 
 def _values(values: Numbers) -> tuple[tuple[Value, ...], tuple[float, ...]]:
     """`values` as a tuple of Values (plain numbers become leaf Values) and the tuple of their data."""
-    values = tuple(values)
-    try:  # the fast path: every item is already a Value
+    values = tuple(values)  # the fast path below: every item is already a Value
+    try:
         return values, tuple([v.data for v in values])
     except AttributeError:
         values = tuple(as_value(v) for v in values)
@@ -68,9 +67,7 @@ def dot(a: Numbers, b: Numbers) -> Value:
 def add_all(values: Numbers) -> Value:
     """v_1 + ... + v_n as one node (the n-ary sum): d(v_1 + ... + v_n)/dv_i = 1. Empty: Value(0.0)."""
     values, data = _values(values)
-    if not values:
-        return Value(0.0)
-    return make_node(float(sum(data)), tuple(values), (1.0,) * len(values), "+")
+    return make_node(float(sum(data)), values, (1.0,) * len(values), "+") if values else Value(0.0)
 
 
 def logsumexp(values: Numbers) -> Value:

@@ -150,15 +150,14 @@ def check_count(name: str, count: object) -> int:
 
 def check_inputs(module: Module, x: object) -> None:
     """Raise a clear error unless `x` is a list of exactly `module.nin` inputs."""
-    try:
-        count = len(x)
-    except TypeError:
+    name = type(module).__name__
+    if not hasattr(x, "__len__"):
         raise TypeError(
-            f"this {type(module).__name__} expects a list of {module.nin} inputs, got {type(x).__name__}: {x!r}; "
+            f"this {name} expects a list of {module.nin} inputs, got {type(x).__name__}: {x!r}; "
             "wrap a single number in a list: model([x])"
-        ) from None
-    if count != module.nin:
-        raise ValueError(f"this {type(module).__name__} expects {module.nin} inputs, got {count}")
+        )
+    if len(x) != module.nin:
+        raise ValueError(f"this {name} expects {module.nin} inputs, got {len(x)}")
 
 
 class Neuron(Module):

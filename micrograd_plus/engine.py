@@ -11,14 +11,23 @@ Numbers at the edges follow one rule, checked against PyTorch (tests/test_proper
   and where the derivative is not finite (sqrt(0.0)). A teaching choice: PyTorch gives nan or inf;
 - nan and inf inputs propagate exactly as in PyTorch, forward and backward (relu(nan) is nan);
 - overflow follows IEEE 754, as in PyTorch: exp(1000.0) and 1e200 ** 2 are inf.
+
+CPython's cyclic garbage collector has nothing to find in these graphs, yet it scans every new node as a
+graph is built: 15 to 60% of a training step (README, Speed). `no_gc()` pauses it around code you run, as
+fit() and the demos do around each step. For code that leaves it on, backward() pauses it while it runs,
+then sets its young-generation threshold to YOUNG_PER_OP new objects per op of the graph (at least Python's
+700): the next graph of that size is built without a collection, since a training loop frees the last
+step's graph as it builds the next. Your own cyclic garbage is collected after that many new objects
+instead of 700. Set YOUNG_PER_OP = None to leave the collector's thresholds alone.
 """
 
+import gc
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from numbers import Real
 
-from . import collector, floats
-from .collector import no_gc
+from . import floats
 from .floats import (
     ZERO_SLOPE,
     Reciprocal,
@@ -34,6 +43,20 @@ from .floats import (
 __all__ = ["Value", "as_value", "make_node", "no_gc", "topological_order", "to_float", "LINEAR_OP"]
 
 LINEAR_OP = "w·x+b"  # the op name of functional.linear: drawings find neurons by it
+YOUNG_PER_OP = 4  # objects a graph makes per op, about: the collector's young threshold after backward()
+_PYTHON_YOUNG = gc.get_threshold()[0]  # 700 unless changed
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector inside a `with` block, then restore it (nesting is fine)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def to_float(data: object) -> float:
@@ -201,12 +224,12 @@ class Value:
         does not reach keeps None: no gradient this step. Intermediate nodes hold the latest pass only,
         so a second backward() gives the leaves exactly twice the first pass (PyTorch's 24 for `(x*x)*2`
         at x=3, not micrograd's 36). Frozen leaves (`requires_grad = False`) end with grad 0.0 (PyTorch:
-        None; a drawing needs a number). No recursion: a chain of a million nodes works. See collector.py
-        for what it does about the garbage collector.
+        None; a drawing needs a number). No recursion: a chain of a million nodes works. For what it does
+        about the garbage collector, see this module's docstring.
         """
         gradient = to_float(gradient)
-        with no_gc() as pause:
-            collector.thaw()
+        collector_on = gc.isenabled()
+        with no_gc():
             order, frozen = _backward_order(self)
             self.grad = gradient if self.grad is None else self.grad + gradient
             for node in reversed(order):  # chain rule: local derivative times upstream gradient
@@ -227,7 +250,8 @@ class Value:
                         child.grad += local * upstream
             for leaf in frozen:
                 leaf.grad = 0.0
-            collector.freeze_after_backward(len(order), pause.was_enabled)
+        if collector_on and YOUNG_PER_OP is not None:
+            gc.set_threshold(max(_PYTHON_YOUNG, YOUNG_PER_OP * len(order)), *gc.get_threshold()[1:])
 
     # ---- micrograd's names, for code written for micrograd and the Zero-to-Hero lecture ------
 

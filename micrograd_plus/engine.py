@@ -25,24 +25,14 @@ import gc
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from numbers import Real
 
 from . import floats
-from .floats import (
-    ZERO_SLOPE,
-    Reciprocal,
-    check_power,
-    divide,
-    exponent_slope,
-    named,
-    number,
-    power,
-    power_slope,
-)
+from .floats import ZERO_SLOPE, Slope, check_power, divide, named, power, reciprocal, to_float
 
 __all__ = ["Value", "as_value", "make_node", "no_gc", "topological_order", "to_float", "LINEAR_OP"]
 
 LINEAR_OP = "w·x+b"  # the op name of functional.linear: drawings find neurons by it
+OPERAND = "the other operand must be a real number or a Value"
 YOUNG_PER_OP = 4  # objects a graph makes per op, about: the collector's young threshold after backward()
 _PYTHON_YOUNG = gc.get_threshold()[0]  # 700 unless changed
 
@@ -59,15 +49,6 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def to_float(data: object) -> float:
-    """Return `data` as a float, or raise TypeError naming what was received."""
-    if isinstance(data, Real):  # int, float, bool, Fraction, numpy floats and ints
-        return float(data)
-    raise TypeError(
-        f"Value() takes a real number, got {type(data).__name__}: {data!r}. Pass an int or a float, e.g. Value(2.0)."
-    )
-
-
 class Value:
     """A scalar in a computation graph: its data, its gradient, and the op that made it."""
 
@@ -76,7 +57,7 @@ class Value:
     def __init__(self, data: float, _children: tuple = (), _local_grads: tuple = (), _op: str = "", label: str = ""):
         """Value(2.0, label='a'); an op of your own: Value(out, (a, b), (d out/d a, d out/d b), 'op'),
         or micrograd's Value(out, (a, b), 'op') followed by out._backward = a chain-rule function."""
-        self.data = data if type(data) is float else to_float(data)
+        self.data = to_float(data)
         self.grad = 0.0
         self.requires_grad = True  # False for a frozen parameter: optimizers skip it
         if type(_local_grads) is str:  # micrograd's signature: Value(data, _children, _op, label)
@@ -101,38 +82,38 @@ class Value:
     def __add__(self, other):  # d(a+b)/da = 1, d(a+b)/db = 1
         if isinstance(other, Value):
             return make_node(self.data + other.data, (self, other), (1.0, 1.0), "+")
-        c = number(other)
+        c = to_float(other, OPERAND)
         return make_node(self.data + c, (self,), (1.0,), named("+", c))
 
     def __sub__(self, other):  # d(a-b)/da = 1, d(a-b)/db = -1
         if isinstance(other, Value):
             return make_node(self.data - other.data, (self, other), (1.0, -1.0), "-")
-        c = number(other)
+        c = to_float(other, OPERAND)
         return make_node(self.data - c, (self,), (1.0,), named("-", c))
 
     def __mul__(self, other):  # d(a*b)/da = b, d(a*b)/db = a
         if isinstance(other, Value):
             return make_node(self.data * other.data, (self, other), (other.data, self.data), "*")
-        c = number(other)
+        c = to_float(other, OPERAND)
         return make_node(self.data * c, (self,), (c,), named("*", c))
 
     def __truediv__(self, other):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -(a/b)/b
         if isinstance(other, Value):
             a, b = self.data, other.data
             out = divide(a, b)
-            return make_node(out, (self, other), (Reciprocal(b), -divide(out, b, ieee=True)), "/")
-        c = number(other)
-        return make_node(divide(self.data, c), (self,), (Reciprocal(c),), named("/", c))
+            return make_node(out, (self, other), (reciprocal(b), -divide(out, b, ieee=True)), "/")
+        c = to_float(other, OPERAND)
+        return make_node(divide(self.data, c), (self,), (reciprocal(c),), named("/", c))
 
     __radd__ = __add__  # c + a is a + c: IEEE 754 addition and multiplication are commutative
     __rmul__ = __mul__
 
     def __rsub__(self, other):  # d(c-a)/da = -1
-        c = number(other)
+        c = to_float(other, OPERAND)
         return make_node(c - self.data, (self,), (-1.0,), named("", c) + "-")
 
     def __rtruediv__(self, other):  # d(c/a)/da = -c/a**2 = -(c/a)/a
-        c, a = number(other), self.data
+        c, a = to_float(other, OPERAND), self.data
         out = divide(c, a)
         return make_node(out, (self,), (-divide(out, a, ieee=True),), named("", c) + "/")
 
@@ -145,16 +126,16 @@ class Value:
             b = other.data
             check_power(a, b, "{} ** Value({})", slope_in_base=True, slope_in_exponent=True)
             out = power(a, b)
-            return make_node(out, (self, other), (power_slope(a, b), exponent_slope(a, b, out)), "**")
-        k = number(other, "the exponent")
+            return make_node(out, (self, other), (floats.power_slope(a, b), floats.exponent_slope(a, b, out)), "**")
+        k = to_float(other, "the exponent must be a real number or a Value")
         check_power(a, k, "{} ** {}", slope_in_base=True)
-        return make_node(power(a, k, True), (self,), (power_slope(a, k, True),), named("**", k))
+        return make_node(power(a, k, True), (self,), (floats.power_slope(a, k, True),), named("**", k))
 
     def __rpow__(self, other):  # d(c**b)/db = c**b * ln(c)
-        c, b = number(other), self.data
+        c, b = to_float(other, OPERAND), self.data
         check_power(c, b, "{} ** Value({})", slope_in_exponent=True)
         out = power(c, b)
-        return make_node(out, (self,), (exponent_slope(c, b, out),), named("", c) + "**")
+        return make_node(out, (self,), (floats.exponent_slope(c, b, out),), named("", c) + "**")
 
     def exp(self):  # d exp(a)/da = exp(a)
         e = floats.exp(self.data)
@@ -164,22 +145,22 @@ class Value:
         a = self.data
         if -math.inf < a <= 0.0:
             raise ValueError(f"log() is only defined for positive numbers, got {a!r}")
-        return make_node(math.log(a) if a > 0.0 else math.nan, (self,), (Reciprocal(a),), "log")
+        return make_node(math.log(a) if a > 0.0 else math.nan, (self,), (reciprocal(a),), "log")
 
     def tanh(self):  # d tanh(a)/da = 1 - tanh(a)**2
         t = math.tanh(self.data)
         return make_node(t, (self,), (1.0 - t * t,), "tanh")
 
-    def sigmoid(self):  # d sigmoid(a)/da = sigmoid(a) * (1 - sigmoid(a))
+    def sigmoid(self):  # d sigmoid(a)/da = s * (1 - s), with s = sigmoid(a); times grad, PyTorch's grad * (1 - s) * s
         s = 1.0 / (1.0 + floats.exp(-self.data))  # PyTorch's formula, to the last bit (e**-a may be inf: s is 0)
-        return make_node(s, (self,), (floats.SigmoidSlope(s * (1.0 - s), s),), "sigmoid")
+        return make_node(s, (self,), (Slope(s * (1.0 - s), lambda grad: grad * (1.0 - s) * s),), "sigmoid")
 
-    def softplus(self):  # softplus(a) = ln(1 + e**a); d softplus(a)/da = e**a / (1 + e**a) = sigmoid(a)
+    def softplus(self):  # softplus(a) = ln(1 + z), z = e**a; d softplus(a)/da = z / (z + 1) = sigmoid(a)
         a = self.data
         if a > 20.0:  # PyTorch's threshold: ln(1 + e**a) is a to 2e-9, and e**a could overflow
             return make_node(a, (self,), (1.0,), "softplus")
-        z = math.exp(a)
-        return make_node(math.log1p(z), (self,), (floats.SoftplusSlope(z / (z + 1.0), z),), "softplus")
+        z = math.exp(a)  # times grad, PyTorch's grad * z / (z + 1):
+        return make_node(math.log1p(z), (self,), (Slope(z / (z + 1.0), lambda grad: grad * z / (z + 1.0)),), "softplus")
 
     def relu(self):  # d relu(a)/da = 0 if a <= 0 else 1 (so 1 at nan: relu(nan) is nan, as in PyTorch)
         a = self.data
@@ -198,7 +179,7 @@ class Value:
         if a == 0.0:
             raise ZeroDivisionError("sqrt() has no finite derivative at 0.0; add a small epsilon: (x + 1e-12).sqrt()")
         r = math.sqrt(a) if a > 0.0 else math.nan
-        return make_node(r, (self,), (Reciprocal(2.0 * r),), "sqrt")
+        return make_node(r, (self,), (reciprocal(2.0 * r),), "sqrt")
 
     def sin(self):  # d sin(a)/da = cos(a); sin(±inf) is nan
         a = self.data if math.isfinite(self.data) else math.nan  # math.sin raises for inf
@@ -352,4 +333,4 @@ def topological_order(root: Value) -> list[Value]:
 
 def as_value(x: object) -> Value:
     """`x` itself if it is a Value, else a new leaf Value holding the number `x`."""
-    return x if isinstance(x, Value) else Value(number(x))
+    return x if isinstance(x, Value) else Value(to_float(x, OPERAND))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from numbers import Real
 
 from .engine import Value, as_value, make_node
-from .floats import TargetSlope
+from .floats import Slope
 from .functional import add_all
 
 __all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
@@ -92,6 +92,7 @@ def cross_entropy(
     top = max(x.data for x in logits)
     shifted = [x.data - top for x in logits]
     lse = math.log(sum(math.exp(s) for s in shifted))  # sum >= 1 (the max term is exp(0)) unless a nan or inf is in
-    p = [math.exp(s - lse) for s in shifted]  # softmax(x); at the target, PyTorch's -upstream + p * upstream:
-    local_grads = (*p[:target], TargetSlope(p[target] - 1.0, p[target]), *p[target + 1 :])
+    p = [math.exp(s - lse) for s in shifted]  # softmax(x); at the target p - 1, times grad PyTorch's -grad + p * grad
+    p_target = p[target]
+    local_grads = (*p[:target], Slope(p_target - 1.0, lambda grad: -grad + p_target * grad), *p[target + 1 :])
     return make_node(lse - shifted[target], tuple(logits), local_grads, "cross_entropy")

@@ -12,13 +12,11 @@ Numbers at the edges follow one rule, checked against PyTorch (tests/test_proper
 - nan and inf inputs propagate exactly as in PyTorch, forward and backward (relu(nan) is nan);
 - overflow follows IEEE 754, as in PyTorch: exp(1000.0) and 1e200 ** 2 are inf.
 
-CPython's cyclic garbage collector has nothing to find in these graphs, yet it scans every new node as a
-graph is built: 15 to 60% of a training step (README, Speed). `no_gc()` pauses it around code you run, as
-fit() and the demos do around each step. For code that leaves it on, backward() pauses it while it runs,
-then sets its young-generation threshold to YOUNG_PER_OP new objects per op of the graph (at least Python's
-700): the next graph of that size is built without a collection, since a training loop frees the last
-step's graph as it builds the next. Your own cyclic garbage is collected after that many new objects
-instead of 700. Set YOUNG_PER_OP = None to leave the collector's thresholds alone.
+CPython's cyclic garbage collector finds nothing in these graphs, yet scans each new node (README, Speed).
+`no_gc()` pauses it around code you run. backward() pauses it while it runs, then sets its young threshold
+to YOUNG_PER_OP new objects per op of the graph (Python's 700 at least): a training loop, which frees the
+last graph as it builds the next, then builds each graph without a collection. Your own cyclic garbage
+waits for that many new objects instead of 700; YOUNG_PER_OP = None leaves the thresholds alone.
 """
 
 import gc
@@ -62,12 +60,11 @@ class Value:
         self.requires_grad = True  # False for a frozen parameter: optimizers skip it
         if type(_local_grads) is str:  # micrograd's signature: Value(data, _children, _op, label)
             _local_grads, _op, label = (), _local_grads, _op or label
-        if type(_children) is not tuple:  # Value(2.0, "a") would make "a" the children, not the label
-            raise TypeError(f"pass the label by name, e.g. Value(2.0, label='a'); got {_children!r} as the children")
-        if type(_local_grads) is not tuple:
-            raise TypeError(f"the local derivatives must be a tuple, one per child, e.g. (2.0,); got {_local_grads!r}")
-        if type(_op) is not str or type(label) is not str:
-            raise TypeError(f"a Value's op and label must be str, got {_op!r} and {label!r}")
+        if not (type(_children) is type(_local_grads) is tuple and type(_op) is type(label) is str):
+            raise TypeError(
+                f"Value() takes (data, children tuple, local derivatives tuple, op str, label str), got {_children!r}, "
+                f"{_local_grads!r}, {_op!r}, {label!r}; to name a Value, pass the label by name: Value(2.0, label='a')"
+            )
         self._children, self._op, self.label = _children, _op, label
         # children without local derivatives: made micrograd's way, its _backward will apply the chain rule
         self._local_grads = None if _children and not _local_grads else _local_grads
@@ -281,11 +278,9 @@ def make_node(data: float, children: tuple, local_grads: tuple, op: str) -> Valu
 
 
 def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
-    """The ops of `root`'s graph in topological_order(), for backward(); and its frozen leaves.
-
-    Placing an op sets its grad to this pass's own float 0.0 object, so `grad is zero` says "placed"
-    without a set of visited nodes. (Nodes on the stack are never met again: that would be a cycle.)
-    """
+    """The ops of `root`'s graph in topological_order(), for backward(); and its frozen leaves. Placing an op
+    sets its grad to this pass's own float 0.0 object: `grad is zero` says "placed", without a set of visited
+    nodes. (Nodes on the stack are never met again: that would be a cycle.)"""
     zero = float("0")  # a new object, unlike the literal 0.0: no grad from an earlier pass is it
     order, frozen = [], []
     if not root._children:
@@ -312,10 +307,8 @@ def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every Value that `root` depends on, each listed after all of its children; `root` is last.
-
-    A depth-first search with an explicit stack (no recursion, no depth limit), children in their order.
-    """
+    """Every Value that `root` depends on, each listed after all of its children; `root` is last. A depth-first
+    search with an explicit stack (no recursion, no depth limit), children in their order."""
     order, visited = [], {root}
     stack = [(root, iter(root._children))]
     while stack:

@@ -7,7 +7,7 @@ agrees with the true derivative to about 1e-9 for smooth functions: a good refer
 from collections.abc import Callable, Sequence
 from numbers import Real
 
-from .engine import Value
+from .engine import Value, to_float
 
 __all__ = ["gradcheck", "numerical_grad", "analytical_grad", "GradcheckError"]
 
@@ -21,10 +21,8 @@ def _input_numbers(inputs) -> list[float]:
         inputs = [inputs]
     if not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(f"inputs must be a non-empty list of numbers or Values, got {inputs!r}")
-    for index, x in enumerate(inputs):
-        if not isinstance(x, (Value, Real)):
-            raise TypeError(f"input {index} must be a number or a Value, got {type(x).__name__}: {x!r}")
-    return [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    what = "input {} must be a number or a Value"
+    return [x.data if isinstance(x, Value) else to_float(x, what.format(i)) for i, x in enumerate(inputs)]
 
 
 def _evaluate(f: Callable[..., Value], numbers: list[float]) -> tuple[Value, list[Value]]:

@@ -17,8 +17,9 @@ __all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logit
 Numbers = Value | float | Sequence[Value | float]  # one prediction (or target), or a list of them
 
 
-def _pairs(predictions: Numbers, targets: Numbers, name: str) -> list[tuple[Value, Value | float]]:
-    """(prediction, target) pairs, after checking the two match; a Value target keeps its gradient."""
+def _pairs(predictions: Numbers, targets: Numbers, name: str, rule: str = "", allowed=None) -> list[tuple]:
+    """(prediction, target) pairs, after checking the two match and each target is a number `allowed` (`rule`
+    says which); a Value target keeps its gradient."""
     if not isinstance(predictions, Sequence):
         predictions, targets = [predictions], [targets]
     elif not isinstance(targets, Sequence):
@@ -30,11 +31,9 @@ def _pairs(predictions: Numbers, targets: Numbers, name: str) -> list[tuple[Valu
     for index, t in enumerate(targets):
         if isinstance(t, bool) or not isinstance(t, (Value, Real)):
             raise TypeError(f"{name}: target {index} must be a number, got {type(t).__name__}: {t!r}")
+        if allowed and not allowed(t.data if isinstance(t, Value) else t):
+            raise ValueError(f"{name}: {rule}, got {t!r}")
     return [(as_value(p), t if isinstance(t, Value) else float(t)) for p, t in zip(predictions, targets)]
-
-
-def _number(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else x
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -53,10 +52,7 @@ def l1_loss(predictions: Numbers, targets: Numbers) -> Value:
 
 def hinge_loss(scores: Numbers, labels: Numbers) -> Value:
     """Mean hinge loss for labels ±1: mean(relu(1 - label * score)), micrograd's SVM loss."""
-    pairs = _pairs(scores, labels, "hinge_loss")
-    for _, label in pairs:
-        if _number(label) not in (1.0, -1.0):
-            raise ValueError(f"hinge_loss: labels must be +1 or -1, got {label!r}")
+    pairs = _pairs(scores, labels, "hinge_loss", "labels must be +1 or -1", lambda label: label in (1.0, -1.0))
     return _mean([(1.0 - label * s).relu() for s, label in pairs])
 
 
@@ -65,10 +61,8 @@ def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value
 
     This is -[y ln sigmoid(x) + (1-y) ln(1 - sigmoid(x))]; its gradient is sigmoid(x) - y.
     """
-    pairs = _pairs(logits, targets, "binary_cross_entropy_with_logits")
-    for _, y in pairs:
-        if not 0.0 <= _number(y) <= 1.0:
-            raise ValueError(f"binary_cross_entropy_with_logits: targets must be in [0, 1], got {y!r}")
+    name, rule = "binary_cross_entropy_with_logits", "targets must be in [0, 1]"
+    pairs = _pairs(logits, targets, name, rule, lambda y: 0.0 <= y <= 1.0)
     return _mean([x.softplus() - x * y for x, y in pairs])
 
 

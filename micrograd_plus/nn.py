@@ -80,30 +80,25 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict() takes a dict of name -> number, got {type(state_dict).__name__}")
+        error = f"Error(s) in loading state_dict for {type(self).__name__}"
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state_dict]
         unexpected = [name for name in state_dict if name not in params]
-        if strict and (missing or unexpected):
-            problems = [f"{kind} keys: {names}" for kind, names in (("missing", missing), ("unexpected", unexpected))]
-            problems = "; ".join(problem for problem in problems if not problem.endswith("[]"))
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: {problems}")
-        updates = {}
-        for name, number in state_dict.items():
-            if name not in params:
-                continue
+        problems = [
+            f"{kind} keys: {names}" for kind, names in (("missing", missing), ("unexpected", unexpected)) if names
+        ]
+        if strict and problems:
+            raise RuntimeError(f"{error}: {'; '.join(problems)}")
+        updates = {name: number for name, number in state_dict.items() if name in params}
+        for name, number in updates.items():
             if isinstance(number, bool) or not isinstance(number, Real):
                 raise TypeError(
-                    f"Error(s) in loading state_dict for {type(self).__name__}: "
-                    f"value for {name!r} must be a number, got {type(number).__name__}: {number!r}"
+                    f"{error}: value for {name!r} must be a number, got {type(number).__name__}: {number!r}"
                 )
             if not math.isfinite(number):
-                raise ValueError(
-                    f"Error(s) in loading state_dict for {type(self).__name__}: "
-                    f"value for {name!r} is {number!r}; a saved model holds finite numbers only"
-                )
-            updates[name] = float(number)
+                raise ValueError(f"{error}: value for {name!r} is {number!r}; a saved model holds finite numbers only")
         for name, number in updates.items():
-            params[name].data = number
+            params[name].data = float(number)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -119,17 +114,15 @@ def _named_values(item: object, name: str) -> Iterator[tuple[str, Value]]:
             yield from _named_values(element, f"{name}.{index}")
 
 
-def _check_activation(activation: str, nonlin: bool | None = None) -> str:
-    """The activation's name; micrograd's nonlin=True/False means "relu"/"linear"."""
+def _check_activation(activation: str | None, nonlin: bool | None = None) -> str:
+    """The activation's name (None is "linear"); micrograd's nonlin=True/False means "relu"/"linear"."""
     if nonlin is not None:
         if activation not in ("relu", None):
             raise ValueError(f"pass activation= or micrograd's nonlin=, not both (got {activation!r} and {nonlin!r})")
-        return "relu" if nonlin else "linear"
-    if activation is None:
-        return "linear"
-    if activation not in ACTIVATIONS:
+        activation = "relu" if nonlin else "linear"
+    if (activation or "linear") not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-    return activation
+    return activation or "linear"
 
 
 def as_rng(seed: int | random.Random) -> random.Random:
@@ -198,11 +191,9 @@ class Layer(Module):
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None
     ):
-        self.nin = check_count("nin", nin)
-        self.nout = check_count("nout", nout)
-        activation = _check_activation(activation, nonlin)
+        self.nin, self.nout = nin, check_count("nout", nout)
         rng = as_rng(seed)
-        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, rng, nonlin) for _ in range(nout)]  # each checks nin, activation
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
         out = self.outputs(x)
@@ -228,13 +219,11 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | random.Random = 0):
         if not isinstance(nouts, Sequence) or isinstance(nouts, str) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
-        self.nin = check_count("nin", nin)
-        sizes = [nin] + [check_count("each layer size", n) for n in nouts]
-        self.activation = _check_activation(activation)
+        self.nin, self.activation = nin, _check_activation(activation)
         rng = as_rng(seed)
-        last = len(nouts) - 1
+        sizes, last = [nin, *nouts], len(nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], "linear" if i == last else self.activation, rng) for i in range(len(nouts))
+            Layer(sizes[i], sizes[i + 1], "linear" if i == last else self.activation, rng) for i in range(last + 1)
         ]
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:

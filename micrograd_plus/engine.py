@@ -202,8 +202,7 @@ class Value:
         does not reach keeps None: no gradient this step. Intermediate nodes hold the latest pass only,
         so a second backward() gives the leaves exactly twice the first pass (PyTorch's 24 for `(x*x)*2`
         at x=3, not micrograd's 36). Frozen leaves (`requires_grad = False`) end with grad 0.0 (PyTorch:
-        None; a drawing needs a number). No recursion: a chain of a million nodes works. For what it does
-        about the garbage collector, see this module's docstring.
+        None; a drawing needs a number). No recursion: a chain of a million nodes works.
         """
         gradient = to_float(gradient)
         collector_on = gc.isenabled()
@@ -242,11 +241,9 @@ class Value:
     def _backward(self) -> Callable[[], None]:
         """micrograd's one-node step of the chain rule: `o._backward()` adds local * o.grad to the
         grad of each child of o. An op written micrograd's way sets its own: out._backward = f."""
-        if self._local_grads is not None:
-            return self._chain_rule_step
-        if not hasattr(self, "_closure"):
+        if self._local_grads is None and not hasattr(self, "_closure"):
             raise RuntimeError(f"the {self._op!r} node has no local derivatives: attach out._backward = a function")
-        return self._closure
+        return self._chain_rule_step if self._local_grads is not None else self._closure
 
     @_backward.setter
     def _backward(self, function: Callable[[], None]) -> None:
@@ -264,8 +261,7 @@ _new = object.__new__
 
 
 def make_node(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
-    """The Value an op returns, made without the constructor's checks (the op's code makes them true:
-    a float, tuples of children and of their local derivatives, the op's name). Used by every op."""
+    """The Value every op returns, made without the constructor's checks: the op's own code makes them true."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0

@@ -1,9 +1,6 @@
-"""Floats at the edges, as IEEE 754 and PyTorch define them: the helpers of engine.py's ops.
-
-Python raises where IEEE 754 has an answer (1e200 ** 2, math.exp(1000.0), inf / 0.0); PyTorch takes
-the answer, and so do these helpers, except where engine.py's rule makes a finite input outside an
-op's domain an error: then the error names the op.
-"""
+"""Floats at the edges, as IEEE 754 and PyTorch define them: the helpers of engine.py's ops. Python raises where
+IEEE 754 has an answer (1e200 ** 2, math.exp(1000.0), inf / 0.0); PyTorch takes the answer, and so do these
+helpers, except where engine.py's rule makes a finite input outside an op's domain an error naming the op."""
 
 import functools
 import math

@@ -1,9 +1,6 @@
-"""Fused ops: one graph node for a whole formula over many Values, as torch.nn.functional has.
-
-`dot(a, b)` is one node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster
-backward(), the same gradients. Forward rule and local derivatives side by side, as in engine.py (the GPT's own
-fused ops are in gpt.py); tests/test_functional.py checks each against PyTorch and finite differences.
-"""
+"""Fused ops, as torch.nn.functional has: one graph node for a whole formula over many Values. `dot(a, b)` is one
+node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster backward(), the same
+gradients. Forward rule and local derivatives side by side, as in engine.py."""
 
 import math
 from collections.abc import Iterable, Sequence
@@ -71,11 +68,8 @@ def add_all(values: Numbers) -> Value:
 
 
 def logsumexp(values: Numbers) -> Value:
-    """ln(sum(exp(v))) as one node: d lse/dv_i = exp(v_i - lse), the softmax of v.
-
-    Computed as m + ln(sum(exp(v - m))) with m = max(v), so exp() never overflows; an infinite m is
-    not subtracted (PyTorch's rule), so logsumexp([inf, 1.0]) is inf and logsumexp([-inf]) is -inf.
-    """
+    """ln(sum(exp(v))) as one node: d lse/dv_i = exp(v_i - lse), the softmax of v. Computed as m + ln(sum(exp(v - m)))
+    with m = max(v), so exp() never overflows; an infinite m is not subtracted (PyTorch's rule)."""
     values, data = _values(values)
     if not values:
         raise ValueError("logsumexp() needs at least one value, got an empty sequence")
@@ -83,14 +77,12 @@ def logsumexp(values: Numbers) -> Value:
     shift = m if math.isfinite(m) else 0.0
     total = sum(exp(x - shift) for x in data)
     out = (math.log(total) if total > 0.0 else -math.inf if total == 0.0 else math.nan) + shift
-    return make_node(out, tuple(values), tuple(exp(x - out) for x in data), "logsumexp")
+    return make_node(out, values, tuple(exp(x - out) for x in data), "logsumexp")
 
 
 def softmax(values: Numbers) -> list[Value]:
-    """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node: d p_i/d v_j = p_i * ([i == j] - p_j).
-
-    The max is subtracted first so exp() never overflows; an inf or nan among the values gives nan, as in PyTorch.
-    """
+    """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node: d p_i/d v_j = p_i * ([i == j] - p_j). The max is
+    subtracted first, so exp() never overflows; an inf or nan among the values gives nan, as in PyTorch."""
     values, data = _values(values)
     if not values:
         raise ValueError("softmax() needs at least one value, got an empty sequence")

@@ -1,8 +1,5 @@
-"""Loss functions: one number saying how wrong the predictions are, built from Value ops.
-
-Each takes predictions and targets as a single Value/number or as equal-length lists, and
-returns their mean (PyTorch's default reduction="mean").
-"""
+"""Loss functions: one number saying how wrong the predictions are, built from Value ops. Each takes predictions
+and targets as a single Value/number or as equal-length lists, and returns their mean (PyTorch's reduction="mean")."""
 
 import math
 from collections.abc import Sequence
@@ -57,10 +54,8 @@ def hinge_loss(scores: Numbers, labels: Numbers) -> Value:
 
 
 def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value:
-    """Mean of softplus(x) - x*y for logit x and target y in [0, 1] (stable for any x).
-
-    This is -[y ln sigmoid(x) + (1-y) ln(1 - sigmoid(x))]; its gradient is sigmoid(x) - y.
-    """
+    """Mean of softplus(x) - x*y for logit x and target y in [0, 1] (stable for any x): this is
+    -[y ln sigmoid(x) + (1-y) ln(1 - sigmoid(x))], and its gradient is sigmoid(x) - y."""
     name, rule = "binary_cross_entropy_with_logits", "targets must be in [0, 1]"
     pairs = _pairs(logits, targets, name, rule, lambda y: 0.0 <= y <= 1.0)
     return _mean([x.softplus() - x * y for x, y in pairs])

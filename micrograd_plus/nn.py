@@ -1,8 +1,6 @@
-"""Module, Neuron, Layer, MLP: networks whose parameters are Values.
-
-Parameters are found by walking each module's attributes in the order they were set
-(`vars(self)`), so a module is just a class that stores Values, Modules, or lists of them.
-"""
+"""Module, Neuron, Layer, MLP: networks whose parameters are Values. Parameters are found by walking each
+module's attributes in the order they were set (`vars(self)`): a module is just a class that stores Values,
+Modules, or lists of them."""
 
 import math
 import random
@@ -14,9 +12,7 @@ from .functional import linear
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "as_rng", "check_count", "check_inputs"]
 
-# activation name -> the Value method that applies it (None: leave w·x+b as it is)
-_ACTIVATE = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
-ACTIVATIONS = tuple(_ACTIVATE)
+ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": lambda z: z}
 
 
 class Module:
@@ -29,10 +25,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
-        """Yield (dotted name, Value) for every parameter, in the order the attributes were set.
-
-        Lists and tuples add their index to the name: `layers.0.neurons.1.w.0`.
-        """
+        """Yield (dotted name, Value) for every parameter, in the order the attributes were set; lists and tuples
+        add their index to the name: `layers.0.neurons.1.w.0`."""
         for name, attribute in vars(self).items():
             yield from _named_values(attribute, prefix + name)
 
@@ -73,11 +67,8 @@ class Module:
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> None:
-        """Copy numbers from `state_dict` into the parameters, all or nothing.
-
-        With strict=True (the default) the keys must match `state_dict()` exactly. Every key and
-        value is checked before any parameter changes, so a bad file never half-loads a model.
-        """
+        """Copy numbers from `state_dict` into the parameters, all or nothing: with strict=True (the default) the
+        keys must match `state_dict()` exactly, and every key and value is checked before any parameter changes."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict() takes a dict of name -> number, got {type(state_dict).__name__}")
         error = f"Error(s) in loading state_dict for {type(self).__name__}"
@@ -154,12 +145,8 @@ def check_inputs(module: Module, x: object) -> None:
 
 
 class Neuron(Module):
-    """activation(w·x + b): one weight per input and a bias.
-
-    Weights and bias start uniform in ±1/sqrt(nin), PyTorch's default for nn.Linear, drawn from
-    `seed` (an int or a random.Random), so the same seed always gives the same neuron.
-    micrograd's `nonlin=False` is activation="linear".
-    """
+    """activation(w·x + b): one weight per input and a bias, starting uniform in ±1/sqrt(nin) (PyTorch's default
+    for nn.Linear), drawn from `seed` (an int or a random.Random): the same seed always gives the same neuron."""
 
     def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None):
         self.nin = check_count("nin", nin)
@@ -175,18 +162,15 @@ class Neuron(Module):
 
     def activate(self, z: Value) -> Value:
         """This neuron's activation applied to its w·x+b."""
-        return _ACTIVATE[self.activation](z) if self.activation != "linear" else z
+        return ACTIVATIONS[self.activation](z)
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
 class Layer(Module):
-    """`nout` neurons that all read the same `nin` inputs.
-
-    Like micrograd's Layer, calling it returns a single Value when nout is 1, else a list;
-    `outputs(x)` always returns the list.
-    """
+    """`nout` neurons that all read the same `nin` inputs. Like micrograd's Layer, calling it returns a single
+    Value when nout is 1, else a list; `outputs(x)` always returns the list."""
 
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None
@@ -211,10 +195,8 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear.
-
-    Returns a single Value when the last layer has one output, else a list of Values.
-    """
+    """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear. Returns a single Value
+    when the last layer has one output, else a list of Values."""
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | random.Random = 0):
         if not isinstance(nouts, Sequence) or isinstance(nouts, str) or not nouts:

@@ -194,16 +194,13 @@ class Value:
     # ---- backpropagation --------------------------------------------------------------------
 
     def backward(self, gradient: float = 1.0) -> None:
-        """Fill `.grad` of every Value this one was computed from, by the chain rule.
-
-        The output's own gradient is seeded with `gradient` (1.0: d out/d out). As in PyTorch, leaves
-        (Values made directly: parameters, inputs) accumulate, so call `zero_grad()` between training
-        steps; a leaf whose grad is None (after zero_grad()) starts from 0.0, and one that backward()
-        does not reach keeps None: no gradient this step. Intermediate nodes hold the latest pass only,
-        so a second backward() gives the leaves exactly twice the first pass (PyTorch's 24 for `(x*x)*2`
-        at x=3, not micrograd's 36). Frozen leaves (`requires_grad = False`) end with grad 0.0 (PyTorch:
-        None; a drawing needs a number). No recursion: a chain of a million nodes works.
-        """
+        """Fill `.grad` of every Value this one was computed from, by the chain rule. The output's own gradient is
+        seeded with `gradient` (1.0: d out/d out). As in PyTorch, leaves (Values made directly: parameters, inputs)
+        accumulate, so call `zero_grad()` between training steps; a leaf whose grad is None (after zero_grad()) starts
+        from 0.0, and one that backward() does not reach keeps None: no gradient this step. Intermediate nodes hold the
+        latest pass only, so a second backward() gives the leaves exactly twice the first pass (PyTorch's 24 for
+        `(x*x)*2` at x=3, not micrograd's 36). Frozen leaves (`requires_grad = False`) end with grad 0.0 (PyTorch: None;
+        a drawing needs a number). No recursion: a chain of a million nodes works."""
         gradient = to_float(gradient)
         collector_on = gc.isenabled()
         with no_gc():

@@ -16,23 +16,20 @@ Numbers = Iterable[Value | float]
 
 def _values(values: Numbers) -> tuple[tuple[Value, ...], tuple[float, ...]]:
     """`values` as a tuple of Values (plain numbers become leaf Values) and the tuple of their data."""
-    values = tuple(values)  # the fast path below: every item is already a Value
-    try:
+    values = tuple(values)
+    try:  # the fast path: every item is already a Value
         return values, tuple([v.data for v in values])
-    except AttributeError:
-        values = tuple(as_value(v) for v in values)
-        return values, tuple([v.data for v in values])
+    except AttributeError:  # plain numbers among them
+        return _values([as_value(v) for v in values])
 
 
 def linear(input: Sequence, weight: Sequence, bias: Value | float | Sequence | None = None):
-    """torch.nn.functional.linear over Values: w·x + b, each output ONE graph node.
-
-    `weight` is one neuron's weights (n Values: one output) or a layer's rows (a list of such lists: one output
-    per row, and `bias` is a list too). `input` is one vector, or a list of vectors as torch's input of shape
-    (T, n): one result per vector, each weight read once for all. d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i,
-    d(w·x+b)/db = 1. The node's children are the weights, then the inputs, then the bias (drawings rely on
-    that order); without a bias it is a `dot` node. Plain numbers in `input` become leaf Values.
-    """
+    """torch.nn.functional.linear over Values: w·x + b, each output ONE graph node. `weight` is one neuron's weights (n
+    Values: one output) or a layer's rows (a list of such lists: one output per row, and `bias` is a list too). `input`
+    is one vector, or a list of vectors as torch's input of shape (T, n): one result per vector, each weight read once
+    for all. d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1. The node's children are the weights, then the
+    inputs, then the bias (drawings rely on that order); without a bias it is a `dot` node. Plain numbers in `input`
+    become leaf Values."""
     one_row = not (weight and isinstance(weight[0], (list, tuple)))
     rows = [_values(row) for row in ([weight] if one_row else weight)]
     biases = [bias] if one_row else [None] * len(rows) if bias is None else bias

@@ -83,9 +83,7 @@ class Module:
         updates = {name: number for name, number in state_dict.items() if name in params}
         for name, number in updates.items():
             if isinstance(number, bool) or not isinstance(number, Real):
-                raise TypeError(
-                    f"{error}: value for {name!r} must be a number, got {type(number).__name__}: {number!r}"
-                )
+                raise TypeError(f"{error}: value for {name!r} must be a number, got {number!r}")
             if not math.isfinite(number):
                 raise ValueError(f"{error}: value for {name!r} is {number!r}; a saved model holds finite numbers only")
         for name, number in updates.items():
@@ -215,5 +213,4 @@ class MLP(Module):
         return x[0] if len(x) == 1 else x
 
     def __repr__(self) -> str:
-        sizes = [layer.nout for layer in self.layers]
-        return f"MLP({self.nin}, {sizes}, activation={self.activation!r})"
+        return f"MLP({self.nin}, {[layer.nout for layer in self.layers]}, activation={self.activation!r})"

@@ -1,10 +1,8 @@
-"""Optimizers: SGD and Adam, with torch.optim's update rules written out in plain floats.
-
-As in torch.optim, each parameter has its own state (`optimizer.state[p]`), made at its first step with a
-gradient, and a parameter without a gradient is skipped with no state change: grad None (backward() did not
-reach it since zero_grad()), or frozen (requires_grad False: torch's frozen tensors get no grad; torch would
-still step one that keeps a zero grad from before, we never step a frozen one).
-"""
+"""Optimizers: SGD and Adam, with torch.optim's update rules written out in plain floats. As in torch.optim, each
+parameter has its own state (`optimizer.state[p]`), made at its first step with a gradient, and a parameter without a
+gradient is skipped with no state change: grad None (backward() did not reach it since zero_grad()), or frozen
+(requires_grad False: torch's frozen tensors get no grad; torch would still step one that keeps a zero grad from before,
+we never step a frozen one)."""
 
 import math
 from collections.abc import Iterable
@@ -33,8 +31,7 @@ class Optimizer:
         self.state: dict[Value, dict[str, float]] = {}  # per parameter, as torch.optim's
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's grad before the next backward(): to None ("no gradient", PyTorch's
-        default), or to 0.0 with set_to_none=False (then a parameter backward() misses still steps)."""
+        """Clear every parameter's grad before the next backward(), as Module.zero_grad() does."""
         for p in self.params:
             p.grad = None if set_to_none else 0.0
 

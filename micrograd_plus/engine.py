@@ -13,10 +13,9 @@ Numbers at the edges follow one rule, checked against PyTorch (tests/test_proper
 - overflow follows IEEE 754, as in PyTorch: exp(1000.0) and 1e200 ** 2 are inf.
 
 CPython's cyclic garbage collector finds nothing in these graphs, yet scans each new node (README, Speed).
-`no_gc()` pauses it around code you run. backward() pauses it while it runs, then sets its young threshold
-to YOUNG_PER_OP new objects per op of the graph (Python's 700 at least): a training loop, which frees the
-last graph as it builds the next, then builds each graph without a collection. Your own cyclic garbage
-waits for that many new objects instead of 700; YOUNG_PER_OP = None leaves the thresholds alone.
+`no_gc()` pauses it around code you run; backward() pauses it, then sets its young threshold to YOUNG_PER_OP
+new objects per op of the graph (700 at least): a training loop, which frees each graph as it builds the next,
+builds them without a collection, and your cyclic garbage waits that long. None leaves the thresholds alone.
 """
 
 import gc
@@ -66,15 +65,13 @@ class Value:
                 f"{_local_grads!r}, {_op!r}, {label!r}; to name a Value, pass the label by name: Value(2.0, label='a')"
             )
         self._children, self._op, self.label = _children, _op, label
-        # children without local derivatives: made micrograd's way, its _backward will apply the chain rule
-        self._local_grads = None if _children and not _local_grads else _local_grads
+        self._local_grads = None if _children and not _local_grads else _local_grads  # None: micrograd's way
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # ---- primitive ops: the forward rule, and the local derivative beside it ----------------
-    # `other` may be a plain number c: a constant of the node, not a child
+    # ---- primitive ops: the forward rule, and the local derivative beside it; a plain number c is a constant ----
 
     def __add__(self, other):  # d(a+b)/da = 1, d(a+b)/db = 1
         if isinstance(other, Value):
@@ -229,15 +226,11 @@ class Value:
 
     # ---- micrograd's names, for code written for micrograd and the Zero-to-Hero lecture ------
 
-    @property
-    def _prev(self) -> tuple["Value", ...]:
-        """micrograd's name for the children (an ordered tuple here; a set in micrograd)."""
-        return self._children
+    _prev = property(lambda self: self._children, doc="micrograd's name for the children (a tuple here, a set there)")
 
     @property
     def _backward(self) -> Callable[[], None]:
-        """micrograd's one-node step of the chain rule: `o._backward()` adds local * o.grad to the
-        grad of each child of o. An op written micrograd's way sets its own: out._backward = f."""
+        """micrograd's one-node step of the chain rule, `o._backward()`; an op written micrograd's way sets its own."""
         if self._local_grads is None and not hasattr(self, "_closure"):
             raise RuntimeError(f"the {self._op!r} node has no local derivatives: attach out._backward = a function")
         return self._chain_rule_step if self._local_grads is not None else self._closure

@@ -48,8 +48,7 @@ def to_float(x: object, what: str = "Value() takes a real number (e.g. Value(2.0
 @functools.lru_cache(maxsize=1024)  # formatting a float is slow, and a training loop repeats its constants
 def named(op: str, c: float) -> str:
     """The op's name with its constant, e.g. '*2' or '+1e-06'."""
-    text = repr(c)
-    return op + (text[:-2] if text.endswith(".0") else text)
+    return op + (repr(c)[:-2] if repr(c).endswith(".0") else repr(c))
 
 
 def divide(a: float, b: float, ieee: bool = False) -> float:

@@ -14,13 +14,15 @@ __all__ = ["linear", "dot", "add_all", "softmax", "logsumexp"]
 Numbers = Iterable[Value | float]
 
 
-def _values(values: Numbers) -> tuple[tuple[Value, ...], tuple[float, ...]]:
-    """`values` as a tuple of Values (plain numbers become leaf Values) and the tuple of their data."""
+def _values(values: Numbers, needed_by: str = "") -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """`values` as a tuple of Values (numbers become leaves) and the tuple of their data; `needed_by` refuses none."""
     values = tuple(values)
+    if needed_by and not values:
+        raise ValueError(f"{needed_by}() needs at least one value, got an empty sequence")
     try:  # the fast path: every item is already a Value
         return values, tuple([v.data for v in values])
     except AttributeError:  # plain numbers among them
-        return _values([as_value(v) for v in values])
+        return _values([as_value(v) for v in values], needed_by)
 
 
 def linear(input: Sequence, weight: Sequence, bias: Value | float | Sequence | None = None):
@@ -67,9 +69,7 @@ def add_all(values: Numbers) -> Value:
 def logsumexp(values: Numbers) -> Value:
     """ln(sum(exp(v))) as one node: d lse/dv_i = exp(v_i - lse), the softmax of v. Computed as m + ln(sum(exp(v - m)))
     with m = max(v), so exp() never overflows; an infinite m is not subtracted (PyTorch's rule)."""
-    values, data = _values(values)
-    if not values:
-        raise ValueError("logsumexp() needs at least one value, got an empty sequence")
+    values, data = _values(values, "logsumexp")
     m = max(data)
     shift = m if math.isfinite(m) else 0.0
     total = sum(exp(x - shift) for x in data)
@@ -80,9 +80,7 @@ def logsumexp(values: Numbers) -> Value:
 def softmax(values: Numbers) -> list[Value]:
     """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node: d p_i/d v_j = p_i * ([i == j] - p_j). The max is
     subtracted first, so exp() never overflows; an inf or nan among the values gives nan, as in PyTorch."""
-    values, data = _values(values)
-    if not values:
-        raise ValueError("softmax() needs at least one value, got an empty sequence")
+    values, data = _values(values, "softmax")
     top = max(data)
     exps = [math.exp(a - top) for a in data]  # a - top <= 0, or nan
     total = sum(exps)

@@ -15,8 +15,7 @@ Numbers = Value | float | Sequence[Value | float]  # one prediction (or target),
 
 
 def _pairs(predictions: Numbers, targets: Numbers, name: str, rule: str = "", allowed=None) -> list[tuple]:
-    """(prediction, target) pairs, after checking the two match and each target is a number `allowed` (`rule`
-    says which); a Value target keeps its gradient."""
+    """(prediction, target) pairs, after checking they match and each target is a number `allowed` (`rule`)."""
     if not isinstance(predictions, Sequence):
         predictions, targets = [predictions], [targets]
     elif not isinstance(targets, Sequence):
@@ -61,9 +60,7 @@ def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value
     return _mean([x.softplus() - x * y for x, y in pairs])
 
 
-def cross_entropy(
-    logits: Sequence[Value | float] | Sequence[Sequence[Value | float]], target: int | Sequence[int]
-) -> Value:
+def cross_entropy(logits: Sequence, target: int | Sequence[int]) -> Value:
     """-ln softmax(logits)[target] for one sample (a list of Values, a class index), or the mean over a batch
     (a list of such lists, a list of indices). One node per sample, computed as PyTorch's log_softmax: with
     s_j = x_j - max(x), loss = ln(sum_j exp(s_j)) - s_target (exact for huge logits: [1e8, 1e8] gives ln 2);

@@ -75,11 +75,9 @@ class Module:
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state_dict]
         unexpected = [name for name in state_dict if name not in params]
-        problems = [
-            f"{kind} keys: {names}" for kind, names in (("missing", missing), ("unexpected", unexpected)) if names
-        ]
-        if strict and problems:
-            raise RuntimeError(f"{error}: {'; '.join(problems)}")
+        if strict and (missing or unexpected):
+            found = {"missing": missing, "unexpected": unexpected}
+            raise RuntimeError(f"{error}: " + "; ".join(f"{kind} keys: {keys}" for kind, keys in found.items() if keys))
         updates = {name: number for name, number in state_dict.items() if name in params}
         for name, number in updates.items():
             if isinstance(number, bool) or not isinstance(number, Real):
@@ -156,11 +154,7 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value | float]) -> Value:
         check_inputs(self, x)
-        return self.activate(linear(x, self.w, self.b))
-
-    def activate(self, z: Value) -> Value:
-        """This neuron's activation applied to its w·x+b."""
-        return ACTIVATIONS[self.activation](z)
+        return ACTIVATIONS[self.activation](linear(x, self.w, self.b))
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
@@ -184,9 +178,8 @@ class Layer(Module):
     def outputs(self, x: Sequence[Value | float]) -> list[Value]:
         """One output per neuron, as a list even when there is one neuron."""
         check_inputs(self, x)
-        neurons = self.neurons
-        zs = linear(x, [neuron.w for neuron in neurons], [neuron.b for neuron in neurons])  # the inputs read once
-        return [neuron.activate(z) for neuron, z in zip(neurons, zs)]
+        zs = linear(x, [neuron.w for neuron in self.neurons], [neuron.b for neuron in self.neurons])  # x read once
+        return [ACTIVATIONS[neuron.activation](z) for neuron, z in zip(self.neurons, zs)]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.neurons[0].activation!r})"
@@ -201,10 +194,8 @@ class MLP(Module):
             raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
         self.nin, self.activation = nin, _check_activation(activation)
         rng = as_rng(seed)
-        sizes, last = [nin, *nouts], len(nouts) - 1
-        self.layers = [
-            Layer(sizes[i], sizes[i + 1], "linear" if i == last else self.activation, rng) for i in range(last + 1)
-        ]
+        activations = [self.activation] * (len(nouts) - 1) + ["linear"]  # the last layer is linear
+        self.layers = [Layer(n_in, n_out, act, rng) for n_in, n_out, act in zip([nin, *nouts], nouts, activations)]
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
         check_inputs(self, x)

@@ -47,9 +47,8 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay.
-
-    Per parameter, exactly as torch.optim.SGD:
+    """Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay. Per parameter,
+    exactly as torch.optim.SGD:
         g = grad + weight_decay * p
         buf = g (its first step), else momentum * buf + (1 - dampening) * g
         g = g + momentum * buf (nesterov) or buf (momentum > 0)
@@ -83,9 +82,8 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam: per-parameter steps scaled by running averages of the gradient and its square.
-
-    Per parameter, exactly as torch.optim.Adam (t counts this parameter's steps from 1):
+    """Adam: per-parameter steps scaled by running averages of the gradient and its square. Per parameter, exactly
+    as torch.optim.Adam (t counts this parameter's steps from 1):
         g = grad + weight_decay * p
         m = m + (1 - beta1) * (g - m)           (torch's lerp)
         v = beta2 * v + (1 - beta2) * g * g

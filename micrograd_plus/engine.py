@@ -32,6 +32,7 @@ LINEAR_OP = "w·x+b"  # the op name of functional.linear: drawings find neurons 
 OPERAND = "the other operand must be a real number or a Value"
 YOUNG_PER_OP = 4  # objects a graph makes per op, about: the collector's young threshold after backward()
 _PYTHON_YOUNG = gc.get_threshold()[0]  # 700 unless changed
+_new = object.__new__  # make_node's way to a Value without calling __init__
 
 
 @contextmanager
@@ -49,7 +50,7 @@ def no_gc() -> Iterator[None]:
 class Value:
     """A scalar in a computation graph: its data, its gradient, and the op that made it."""
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_children", "_local_grads", "_op", "_closure")
+    __slots__ = ("data", "grad", "label", "requires_grad", "_children", "_local_grads", "_op", "_closure", "_visit")
 
     def __init__(self, data: float, _children: tuple = (), _local_grads: tuple = (), _op: str = "", label: str = ""):
         """Value(2.0, label='a'); an op of your own: Value(out, (a, b), (d out/d a, d out/d b), 'op'),
@@ -57,6 +58,7 @@ class Value:
         self.data = to_float(data)
         self.grad = 0.0
         self.requires_grad = True  # False for a frozen parameter: optimizers skip it
+        self._visit = None  # the mark of the last backward() that walked this node
         if type(_local_grads) is str:  # micrograd's signature: Value(data, _children, _op, label)
             _local_grads, _op, label = (), _local_grads, _op or label
         if not (type(_children) is type(_local_grads) is tuple and type(_op) is type(label) is str):
@@ -247,9 +249,6 @@ class Value:
             child.grad = (0.0 if child.grad is None else child.grad) + local * self.grad
 
 
-_new = object.__new__
-
-
 def make_node(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
     """The Value every op returns, made without the constructor's checks: the op's own code makes them true."""
     out = _new(Value)
@@ -260,34 +259,35 @@ def make_node(data: float, children: tuple, local_grads: tuple, op: str) -> Valu
     out._children = children
     out._local_grads = local_grads
     out._op = op
+    out._visit = None
     return out
 
 
 def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
-    """The ops of `root`'s graph in topological_order(), for backward(); and its frozen leaves. Placing an op
-    sets its grad to this pass's own float 0.0 object: `grad is zero` says "placed", without a set of visited
-    nodes. (Nodes on the stack are never met again: that would be a cycle.)"""
-    zero = float("0")  # a new object, unlike the literal 0.0: no grad from an earlier pass is it
+    """The ops of `root`'s graph in topological_order(), each op's grad reset to 0.0 for backward(); and its frozen
+    leaves. Each node met is given this walk's own mark, so that it is met once, leaves too."""
+    mark = object()
     order, frozen = [], []
     if not root._children:
         return order, ([] if root.requires_grad else [root])
     nodes, iterators = [root], [iter(root._children)]
     while iterators:
         for child in iterators[-1]:
-            grandchildren = child._children
-            if not grandchildren:  # a leaf
-                if child.grad is None:  # after zero_grad()
-                    child.grad = 0.0
-                if not child.requires_grad:
-                    frozen.append(child)
-            elif child.grad is not zero:  # an op met for the first time: walk down into it
+            if child._visit is mark:
+                continue
+            child._visit = mark
+            if child._children:  # an op met for the first time: walk down into it
                 nodes.append(child)
-                iterators.append(iter(grandchildren))
+                iterators.append(iter(child._children))
                 break
+            if child.grad is None:  # a leaf, after zero_grad()
+                child.grad = 0.0
+            if not child.requires_grad:
+                frozen.append(child)
         else:  # all its children are placed: now the node can be
             iterators.pop()
             node = nodes.pop()
-            node.grad = zero
+            node.grad = 0.0
             order.append(node)
     return order, frozen
 

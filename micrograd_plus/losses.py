@@ -79,6 +79,5 @@ def cross_entropy(logits: Sequence, target: int | Sequence[int]) -> Value:
     shifted = [x.data - top for x in logits]
     lse = math.log(sum(math.exp(s) for s in shifted))  # sum >= 1 (the max term is exp(0)) unless a nan or inf is in
     p = [math.exp(s - lse) for s in shifted]  # softmax(x); at the target p - 1, times grad PyTorch's -grad + p * grad
-    p_target = p[target]
-    local_grads = (*p[:target], Slope(p_target - 1.0, lambda grad: -grad + p_target * grad), *p[target + 1 :])
+    local_grads = (*p[:target], Slope(p[target] - 1.0, lambda grad: -grad + p[target] * grad), *p[target + 1 :])
     return make_node(lse - shifted[target], tuple(logits), local_grads, "cross_entropy")

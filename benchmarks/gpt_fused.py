@@ -65,14 +65,21 @@ def plain_attention(attn, xs: list[list[Value]]) -> list[list[Value]]:
 
 def plain_loss(model: GPT, tokens: list[int]) -> Value:
     """GPT.loss(tokens), spelled out in primitive Value ops."""
-    inputs, targets = tokens[:-1], tokens[1:]
-    xs = [plain_rms_norm([t + p for t, p in zip(model.wte[token], model.wpe[i])]) for i, token in enumerate(inputs)]
-    for layer in model.layers:
-        attended = plain_attention(layer.attn, [plain_rms_norm(x) for x in xs])
-        xs = [[a + b for a, b in zip(x, y)] for x, y in zip(xs, attended)]
-        hidden = [[h.relu() for h in plain_linear(plain_rms_norm(x), layer.mlp.fc1)] for x in xs]
-        xs = [[a + b for a, b in zip(x, plain_linear(h, layer.mlp.fc2))] for x, h in zip(xs, hidden)]
-    losses = [-plain_softmax(plain_linear(x, model.lm_head))[target].log() for x, target in zip(xs, targets)]
+    return plain_batch_loss(model, [tokens])
+
+
+def plain_batch_loss(model: GPT, batch: list[list[int]]) -> Value:
+    """GPT.batch_loss(batch), spelled out in primitive Value ops: the mean over every predicted token."""
+    losses = []
+    for tokens in batch:
+        inputs, targets = tokens[:-1], tokens[1:]
+        xs = [plain_rms_norm([t + p for t, p in zip(model.wte[token], model.wpe[i])]) for i, token in enumerate(inputs)]
+        for layer in model.layers:
+            attended = plain_attention(layer.attn, [plain_rms_norm(x) for x in xs])
+            xs = [[a + b for a, b in zip(x, y)] for x, y in zip(xs, attended)]
+            hidden = [[h.relu() for h in plain_linear(plain_rms_norm(x), layer.mlp.fc1)] for x in xs]
+            xs = [[a + b for a, b in zip(x, plain_linear(h, layer.mlp.fc2))] for x, h in zip(xs, hidden)]
+        losses += [-plain_softmax(plain_linear(x, model.lm_head))[target].log() for x, target in zip(xs, targets)]
     return sum(losses[1:], losses[0]) * (1.0 / len(losses))
 
 
@@ -92,7 +99,7 @@ class Run:
 def train(version: str, steps: int, batch_size: int) -> Run:
     """Train the fused or the plain GPT for `steps` Adam steps of `batch_size` names, from the same weights."""
     model = GPT(seed=0)
-    loss_of = model.loss if version == "fused" else lambda tokens: plain_loss(model, tokens)
+    loss_of = model.batch_loss if version == "fused" else lambda batch: plain_batch_loss(model, batch)
     optimizer = Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99))
     names = split_names(load_names())[0]
     run = Run([], 0.0, 0.0, 0.0)
@@ -100,8 +107,7 @@ def train(version: str, steps: int, batch_size: int) -> Run:
         batch = [encode(name) for name in names[step * batch_size : (step + 1) * batch_size]]
         wall, cpu = time.perf_counter(), time.process_time()
         with no_gc():
-            per_name = [loss_of(tokens) for tokens in batch]
-            loss = sum(per_name[1:], per_name[0]) * (1.0 / len(per_name))
+            loss = loss_of(batch)
             optimizer.zero_grad()
             loss.backward()
             graph_done = time.process_time()

@@ -14,9 +14,11 @@ is row 3, column 7 of the query matrix of layer 0.
 import math
 import random
 from collections.abc import Sequence
+from itertools import chain
 from operator import mul
 
-from .engine import Value
+from .engine import Value, make_node
+from .floats import ZERO_SLOPE
 from .functional import linear, softmax
 from .nn import Module, as_rng, check_count
 
@@ -75,22 +77,116 @@ def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) ->
     return scores
 
 
-def softmax_cross_entropy(logits: Sequence[Value], target: int) -> Value:
-    """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], one node.
+def _products(a: list[Sequence[float]], b: list[Sequence[float]]) -> list[list[float]]:
+    """A Bᵀ for matrices of floats as lists of rows: entry [r][c] is the inner product of row r of a and row c of b."""
+    return [[sum(map(mul, row, other)) for other in b] for row in a]
 
-    d loss/d logit_j = softmax(logits)_j - [j == target]: the predicted probability minus the true one.
+
+def _columns(a: list[Sequence[float]]) -> list[tuple[float, ...]]:
+    """The columns of a (its transpose)."""
+    return list(zip(*a))
+
+
+def _accumulate(values: Sequence[Sequence[Value]], grads: list[list[float]]) -> None:
+    """values[r][c].grad += grads[r][c]: the last step of the chain rule, into the children of a node."""
+    for row, grad_row in zip(values, grads):
+        for v, g in zip(row, grad_row):
+            v.grad += g
+
+
+def _data(rows: Sequence[Sequence[Value]]) -> list[list[float]]:
+    return [[v.data for v in row] for row in rows]
+
+
+def node_with_outputs(op: str, children: tuple, data: list[list[float]], backward) -> list[list[Value]]:
+    """One node `op` over `children` whose outputs are Values holding `data` (rows of floats).
+
+    `backward(grads)`, given grads[t][i] = d loss/d output[t][i], adds d loss/d child to every child's grad:
+    the op's chain rule, in a few matrix products. The engine keeps one gradient per Value and a node must not
+    hold its outputs (a reference cycle), so each output passes its gradient to a cell: a leaf child with
+    d output/d cell = 1. The node itself is the other child of every output, so backward() reaches it after
+    all of them; it reads the cells, applies `backward`, and empties the cells for the next pass.
     """
-    children = tuple(logits)
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(children):
-        raise ValueError(f"target must be a class index in 0..{len(children) - 1}, got {target!r}")
-    data = [v.data for v in children]
-    top = max(data)
-    exps = [math.exp(a - top) for a in data]
-    total = sum(exps)
-    local = [e / total for e in exps]
-    local[target] -= 1.0
-    loss = top + math.log(total) - data[target]
-    return Value(loss, children, tuple(local), "cross-entropy")
+    node = make_node(0.0, children, (), op)
+    cells = [[make_node(0.0, (), (), "") for _ in row] for row in data]
+
+    def chain_rule() -> None:
+        grads = [[cell.grad for cell in row] for row in cells]
+        for row in cells:
+            for cell in row:
+                cell.grad = 0.0
+        backward(grads)
+
+    node._backward = chain_rule  # the engine calls it once all the outputs have their gradients
+    return [
+        [make_node(y, (cell, node), (1.0, ZERO_SLOPE), op) for y, cell in zip(row, cell_row)]
+        for row, cell_row in zip(data, cells)
+    ]
+
+
+def linear_layer(xs: Sequence[Sequence[Value]], weight: Matrix) -> list[list[Value]]:
+    """Y = X Wᵀ: each row of `weight` times each vector of `xs` (one per position), as one node.
+
+    y[t][i] = sum_j W[i][j] x[t][j]. The local derivatives are those of a matrix product: with
+    G[t][i] = d loss/d y[t][i], d loss/d W = Gᵀ X and d loss/d X = G W, each entry one inner product.
+    """
+    x_data, w_data = _data(xs), _data(weight)
+
+    def backward(g):
+        _accumulate(weight, _products(_columns(g), _columns(x_data)))  # d loss/d W = Gᵀ X
+        _accumulate(xs, _products(g, _columns(w_data)))  # d loss/d X = G W
+
+    children = tuple(chain(*weight, *xs))
+    return node_with_outputs("X·Wᵀ", children, _products(x_data, w_data), backward)
+
+
+def feed_forward(xs: Sequence[Sequence[Value]], fc1: Matrix, fc2: Matrix) -> list[list[Value]]:
+    """Y = relu(X fc1ᵀ) fc2ᵀ, a block's MLP at every position, as one node.
+
+    With A = X fc1ᵀ, H = relu(A) and G = d loss/d Y: d loss/d fc2 = Gᵀ H; d loss/d H = G fc2, which passes
+    relu where A > 0 (relu's derivative is 1 there, else 0) to give D = d loss/d A; d loss/d fc1 = Dᵀ X and
+    d loss/d X = D fc1.
+    """
+    x_data, fc1_data, fc2_data = _data(xs), _data(fc1), _data(fc2)
+    a = _products(x_data, fc1_data)
+    h = [[v if v > 0.0 else 0.0 for v in row] for row in a]
+
+    def backward(g):
+        _accumulate(fc2, _products(_columns(g), _columns(h)))  # d loss/d fc2 = Gᵀ H
+        dh = _products(g, _columns(fc2_data))  # d loss/d H = G fc2
+        d = [[gv if av > 0.0 else 0.0 for gv, av in zip(g_row, a_row)] for g_row, a_row in zip(dh, a)]
+        _accumulate(fc1, _products(_columns(d), _columns(x_data)))  # d loss/d fc1 = Dᵀ X
+        _accumulate(xs, _products(d, _columns(fc1_data)))  # d loss/d X = D fc1
+
+    children = tuple(chain(*fc1, *fc2, *xs))
+    return node_with_outputs("mlp", children, _products(h, fc2_data), backward)
+
+
+def next_token_loss(xs: Sequence[Sequence[Value]], weight: Matrix, targets: Sequence[int]) -> Value:
+    """mean_t -ln softmax(W x_t)[targets[t]]: the logits W x_t and their cross-entropy, one node.
+
+    The logits never become Values. With N positions and P_t = softmax(W x_t), d loss/d logits_t =
+    D_t = (P_t - onehot(targets[t])) / N: the predicted probabilities minus the true ones. Then
+    d loss/d W = Dᵀ X and d loss/d X = D W, the local derivatives of the node, computed here.
+    """
+    vocab = len(weight)
+    if len(targets) != len(xs):
+        raise ValueError(f"next_token_loss() needs one target per vector: {len(xs)} vectors, got {len(targets)}")
+    x_data, w_data = _data(xs), _data(weight)
+    n = len(xs)
+    total, d = 0.0, []
+    for logits, target in zip(_products(x_data, w_data), targets):
+        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < vocab:
+            raise ValueError(f"targets must be class indices in 0..{vocab - 1}, got {target!r}")
+        top = max(logits)
+        exps = [math.exp(z - top) for z in logits]
+        s = sum(exps)
+        total += top + math.log(s) - logits[target]
+        d_t = [e / s / n for e in exps]
+        d_t[target] -= 1.0 / n
+        d.append(d_t)
+    local = chain(*_products(_columns(d), _columns(x_data)), *_products(d, _columns(w_data)))
+    return make_node(total / n, tuple(chain(*weight, *xs)), tuple(local), "cross-entropy")
 
 
 # ---- the model ---------------------------------------------------------------------------------------------------
@@ -109,7 +205,9 @@ class CausalSelfAttention(Module):
 
     Queries, keys and values are linear maps of each position's vector (wq, wk, wv: n_embd x n_embd); head h
     uses columns h*head_dim .. (h+1)*head_dim of them; the heads' outputs, side by side, go through wo.
-    After each call `last_weights[h][i][j]` is how much position i read from position j in head h (floats).
+    forward(xs, lengths) reads sequences of these lengths one after another in xs (default: one sequence).
+    After each call `last_weights[h][i][j]` is how much position i read from position j in head h (floats),
+    in the last sequence.
     """
 
     def __init__(self, n_embd: int, n_head: int, seed: int | random.Random = 0):
@@ -127,22 +225,26 @@ class CausalSelfAttention(Module):
         self.wo = _matrix(rng, n_embd, n_embd)
         self.last_weights: list[list[list[float]]] = []
 
-    def forward(self, xs: Sequence[list[Value]]) -> list[list[Value]]:
-        queries, keys, values = linear(xs, self.wq), linear(xs, self.wk), linear(xs, self.wv)
-        length = len(xs)
+    def forward(self, xs: Sequence[list[Value]], lengths: Sequence[int] | None = None) -> list[list[Value]]:
+        all_queries, all_keys, all_values = (linear_layer(xs, w) for w in (self.wq, self.wk, self.wv))
         heads: list[list[Value]] = [[] for _ in xs]  # heads[i]: every head's output at position i, side by side
-        self.last_weights = []
-        for h in range(self.n_head):
-            columns = slice(h * self.head_dim, (h + 1) * self.head_dim)
-            head_keys = [k[columns] for k in keys]
-            head_values = list(zip(*(v[columns] for v in values)))  # head_values[c][j]: column c of value j
-            rows = []
-            for i, query in enumerate(queries):
-                weights = softmax(attention_scores(query[columns], head_keys[: i + 1]))  # causal: keys 0..i
-                heads[i].extend(linear(weights, [column[: i + 1] for column in head_values]))
-                rows.append([w.data for w in weights] + [0.0] * (length - i - 1))
-            self.last_weights.append(rows)
-        return linear(heads, self.wo)
+        start = 0
+        for length in [len(xs)] if lengths is None else lengths:
+            positions = slice(start, start + length)
+            queries, keys, values = all_queries[positions], all_keys[positions], all_values[positions]
+            self.last_weights = []
+            for h in range(self.n_head):
+                columns = slice(h * self.head_dim, (h + 1) * self.head_dim)
+                head_keys = [k[columns] for k in keys]
+                head_values = list(zip(*(v[columns] for v in values)))  # head_values[c][j]: column c of value j
+                rows = []
+                for i, query in enumerate(queries):
+                    weights = softmax(attention_scores(query[columns], head_keys[: i + 1]))  # causal: keys 0..i
+                    heads[start + i].extend(linear(weights, [column[: i + 1] for column in head_values]))
+                    rows.append([w.data for w in weights] + [0.0] * (length - i - 1))
+                self.last_weights.append(rows)
+            start += length
+        return linear_layer(heads, self.wo)
 
     def __repr__(self) -> str:
         return f"CausalSelfAttention({self.n_embd}, n_head={self.n_head})"
@@ -157,7 +259,7 @@ class FeedForward(Module):
         self.fc2 = _matrix(rng, n_embd, 4 * n_embd)
 
     def forward(self, xs: list[list[Value]]) -> list[list[Value]]:
-        return linear([[h.relu() for h in hidden] for hidden in linear(xs, self.fc1)], self.fc2)
+        return feed_forward(xs, self.fc1, self.fc2)
 
 
 class Block(Module):
@@ -168,8 +270,8 @@ class Block(Module):
         self.attn = CausalSelfAttention(n_embd, n_head, rng)
         self.mlp = FeedForward(n_embd, rng)
 
-    def forward(self, xs: list[list[Value]]) -> list[list[Value]]:
-        xs = [_add(x, a) for x, a in zip(xs, self.attn([rms_norm(x) for x in xs]))]
+    def forward(self, xs: list[list[Value]], lengths: Sequence[int] | None = None) -> list[list[Value]]:
+        xs = [_add(x, a) for x, a in zip(xs, self.attn([rms_norm(x) for x in xs], lengths))]
         return [_add(x, m) for x, m in zip(xs, self.mlp([rms_norm(x) for x in xs]))]
 
 
@@ -177,7 +279,8 @@ class GPT(Module):
     """A decoder-only transformer over tokens 0..vocab_size-1, with a context of `block_size` tokens.
 
     model(tokens) gives one list of `vocab_size` logits per position: the scores for the token that comes next.
-    model.loss(tokens) is the mean cross-entropy of predicting tokens[1:] from what comes before each.
+    model.loss(tokens) is the mean cross-entropy of predicting tokens[1:] from what comes before each;
+    model.batch_loss(sequences) the same over every predicted token of several sequences.
     """
 
     def __init__(
@@ -207,18 +310,35 @@ class GPT(Module):
 
     def forward(self, tokens: Sequence[int]) -> list[list[Value]]:
         self._check_tokens(tokens, self.block_size)
-        xs = [rms_norm(_add(self.wte[token], self.wpe[position])) for position, token in enumerate(tokens)]
-        for layer in self.layers:
-            xs = layer(xs)
-        return linear(xs, self.lm_head)
+        return linear_layer(self._hidden([tokens]), self.lm_head)
 
     def loss(self, tokens: Sequence[int]) -> Value:
         """Mean cross-entropy of each next token given the ones before it (natural log, per token)."""
-        self._check_tokens(tokens, self.block_size + 1)
-        if len(tokens) < 2:
-            raise ValueError(f"the loss needs at least 2 tokens (one to read, one to predict), got {len(tokens)}")
-        losses = [softmax_cross_entropy(logits, target) for logits, target in zip(self(tokens[:-1]), tokens[1:])]
-        return sum(losses[1:], losses[0]) * (1.0 / len(losses))
+        return self.batch_loss([tokens])
+
+    def batch_loss(self, batch: Sequence[Sequence[int]]) -> Value:
+        """loss() over every predicted token of every sequence in `batch` (longer ones weigh more, as in PyTorch).
+
+        All the positions go through each linear map together: one node per layer for the whole batch.
+        """
+        for tokens in batch:
+            self._check_tokens(tokens, self.block_size + 1)
+            if len(tokens) < 2:
+                raise ValueError(f"the loss needs at least 2 tokens (one to read, one to predict), got {len(tokens)}")
+        targets = [token for tokens in batch for token in tokens[1:]]
+        return next_token_loss(self._hidden([tokens[:-1] for tokens in batch]), self.lm_head, targets)
+
+    def _hidden(self, sequences: Sequence[Sequence[int]]) -> list[list[Value]]:
+        """The last block's vector at every position of `sequences`, one after another."""
+        xs = [
+            rms_norm(_add(self.wte[token], self.wpe[position]))
+            for tokens in sequences
+            for position, token in enumerate(tokens)
+        ]
+        lengths = [len(tokens) for tokens in sequences]
+        for layer in self.layers:
+            xs = layer(xs, lengths)
+        return xs
 
     def _check_tokens(self, tokens: Sequence[int], limit: int) -> None:
         if not 1 <= len(tokens) <= limit:

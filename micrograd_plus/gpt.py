@@ -162,6 +162,60 @@ def feed_forward(xs: Sequence[Sequence[Value]], fc1: Matrix, fc2: Matrix) -> lis
     return node_with_outputs("mlp", children, _products(h, fc2_data), backward)
 
 
+def scaled_dot_product_attention(
+    queries: Sequence[Sequence[Value]],
+    keys: Sequence[Sequence[Value]],
+    values: Sequence[Sequence[Value]],
+    n_head: int,
+    lengths: Sequence[int] | None = None,
+) -> tuple[list[list[Value]], list[list[list[list[float]]]]]:
+    """Causal attention of every head over sequences of `lengths` (one after another), as one node.
+
+    In head h (columns h*d .. (h+1)*d of each vector), position i of a sequence reads positions j <= i:
+    S = Q Kᵀ / sqrt(d), A = softmax of each row of S over j <= i, O = A V. With G = d loss/d O:
+    d loss/d A = G Vᵀ, d loss/d V = Aᵀ G; d loss/d S_ij = A_ij (dA_ij - sum_k A_ik dA_ik) (softmax's rule);
+    d loss/d Q = dS K / sqrt(d) and d loss/d K = dSᵀ Q / sqrt(d). Returns the outputs (the heads side by
+    side, as torch.nn.functional.scaled_dot_product_attention with is_causal=True) and the weights A[s][h].
+    """
+    q_data, k_data, v_data = _data(queries), _data(keys), _data(values)
+    d = len(q_data[0]) // n_head
+    scale = 1.0 / math.sqrt(d)
+    blocks, out, weights = [], [[] for _ in q_data], []  # blocks: (rows, columns, A, V) for the backward
+    start = 0
+    for length in [len(q_data)] if lengths is None else lengths:
+        rows = slice(start, start + length)
+        weights.append([])
+        for h in range(n_head):
+            columns = slice(h * d, (h + 1) * d)
+            q, k, v = ([r[columns] for r in m[rows]] for m in (q_data, k_data, v_data))
+            a = []
+            for i, scores in enumerate(_products(q, k)):
+                top = max(scores[: i + 1])
+                exps = [math.exp((s - top) * scale) for s in scores[: i + 1]]
+                total = sum(exps)
+                a.append([e / total for e in exps] + [0.0] * (length - i - 1))
+            for i, o in enumerate(_products(a, _columns(v))):
+                out[start + i].extend(o)
+            blocks.append((rows, columns, a, v, q, k))
+            weights[-1].append(a)
+        start += length
+
+    def backward(g):
+        for rows, columns, a, v, q, k in blocks:
+            g_h = [r[columns] for r in g[rows]]
+            da = _products(g_h, v)  # d loss/d A = G Vᵀ
+            ds = [
+                [p * (x - sum(map(mul, a_row, da_row))) * scale for p, x in zip(a_row, da_row)]
+                for a_row, da_row in zip(a, da)
+            ]  # softmax's rule, times the 1/sqrt(d) of S
+            _accumulate([r[columns] for r in values[rows]], _products(_columns(a), _columns(g_h)))  # Aᵀ G
+            _accumulate([r[columns] for r in queries[rows]], _products(ds, _columns(k)))  # dS K
+            _accumulate([r[columns] for r in keys[rows]], _products(_columns(ds), _columns(q)))  # dSᵀ Q
+
+    children = tuple(chain(*queries, *keys, *values))
+    return node_with_outputs("attention", children, out, backward), weights
+
+
 def next_token_loss(xs: Sequence[Sequence[Value]], weight: Matrix, targets: Sequence[int]) -> Value:
     """mean_t -ln softmax(W x_t)[targets[t]]: the logits W x_t and their cross-entropy, one node.
 
@@ -226,24 +280,9 @@ class CausalSelfAttention(Module):
         self.last_weights: list[list[list[float]]] = []
 
     def forward(self, xs: Sequence[list[Value]], lengths: Sequence[int] | None = None) -> list[list[Value]]:
-        all_queries, all_keys, all_values = (linear_layer(xs, w) for w in (self.wq, self.wk, self.wv))
-        heads: list[list[Value]] = [[] for _ in xs]  # heads[i]: every head's output at position i, side by side
-        start = 0
-        for length in [len(xs)] if lengths is None else lengths:
-            positions = slice(start, start + length)
-            queries, keys, values = all_queries[positions], all_keys[positions], all_values[positions]
-            self.last_weights = []
-            for h in range(self.n_head):
-                columns = slice(h * self.head_dim, (h + 1) * self.head_dim)
-                head_keys = [k[columns] for k in keys]
-                head_values = list(zip(*(v[columns] for v in values)))  # head_values[c][j]: column c of value j
-                rows = []
-                for i, query in enumerate(queries):
-                    weights = softmax(attention_scores(query[columns], head_keys[: i + 1]))  # causal: keys 0..i
-                    heads[start + i].extend(linear(weights, [column[: i + 1] for column in head_values]))
-                    rows.append([w.data for w in weights] + [0.0] * (length - i - 1))
-                self.last_weights.append(rows)
-            start += length
+        queries, keys, values = (linear_layer(xs, w) for w in (self.wq, self.wk, self.wv))
+        heads, weights = scaled_dot_product_attention(queries, keys, values, self.n_head, lengths)
+        self.last_weights = weights[-1]
         return linear_layer(heads, self.wo)
 
     def __repr__(self) -> str:

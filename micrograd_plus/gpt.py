@@ -14,12 +14,17 @@ is row 3, column 7 of the query matrix of layer 0.
 import math
 import random
 from collections.abc import Sequence
-from itertools import chain
-from operator import mul
 
-from .engine import Value, make_node
-from .floats import ZERO_SLOPE
-from .functional import linear, softmax
+from .engine import Value
+from .functional import linear
+from .gpt_functional import (
+    attention_scores,
+    causal_self_attention,
+    feed_forward,
+    linear_layer,
+    next_token_loss,
+    rms_norm,
+)
 from .nn import Module, as_rng, check_count
 
 __all__ = [
@@ -29,218 +34,11 @@ __all__ = [
     "FeedForward",
     "sample",
     "parameter_groups",
-    "rms_norm",
-    "attention_scores",
-    "softmax_cross_entropy",
 ]
 
 INIT_STD = 0.08  # initial weights are Gaussian with this spread: small enough that early logits are near 0
 
 Matrix = list[list[Value]]
-
-
-# ---- the GPT's fused ops: one node per idea, local derivatives beside the forward rule ------------------------
-
-
-def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
-    """x_i / sqrt(mean(x**2) + eps): torch.nn.functional.rms_norm without a weight.
-
-    One node computes the scale s = (mean(x**2) + eps) ** -0.5, with d s/d x_j = -x_j * s**3 / n; then each
-    output is x_i * s, an ordinary product. (A node per output with all n inputs as children would need n*n
-    local derivatives instead of 3n.)
-    """
-    children = tuple(x)
-    data = [a.data for a in children]
-    n = len(data)
-    s = (sum(map(mul, data, data)) / n + eps) ** -0.5
-    slope = -(s**3) / n
-    scale = Value(s, children, tuple(slope * a for a in data), "1/rms")
-    return [a * scale for a in children]
-
-
-def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) -> list[Value]:
-    """score_t = query·key_t / sqrt(d), one node per key, d the vectors' length.
-
-    d score_t/d query_i = key_t[i] / sqrt(d) and d score_t/d key_t[i] = query_i / sqrt(d). Dividing by
-    sqrt(d) keeps scores near unit size however wide the heads are.
-    """
-    q = tuple(query)
-    scale = 1.0 / math.sqrt(len(q))
-    q_scaled = tuple([a.data * scale for a in q])
-    scores = []
-    for key in keys:
-        key = tuple(key)
-        k_data = [b.data for b in key]
-        scores.append(
-            Value(sum(map(mul, q_scaled, k_data)), q + key, tuple([b * scale for b in k_data]) + q_scaled, "q·k/√d")
-        )
-    return scores
-
-
-def _products(a: list[Sequence[float]], b: list[Sequence[float]]) -> list[list[float]]:
-    """A Bᵀ for matrices of floats as lists of rows: entry [r][c] is the inner product of row r of a and row c of b."""
-    return [[sum(map(mul, row, other)) for other in b] for row in a]
-
-
-def _columns(a: list[Sequence[float]]) -> list[tuple[float, ...]]:
-    """The columns of a (its transpose)."""
-    return list(zip(*a))
-
-
-def _accumulate(values: Sequence[Sequence[Value]], grads: list[list[float]]) -> None:
-    """values[r][c].grad += grads[r][c]: the last step of the chain rule, into the children of a node."""
-    for row, grad_row in zip(values, grads):
-        for v, g in zip(row, grad_row):
-            v.grad += g
-
-
-def _data(rows: Sequence[Sequence[Value]]) -> list[list[float]]:
-    return [[v.data for v in row] for row in rows]
-
-
-def node_with_outputs(op: str, children: tuple, data: list[list[float]], backward) -> list[list[Value]]:
-    """One node `op` over `children` whose outputs are Values holding `data` (rows of floats).
-
-    `backward(grads)`, given grads[t][i] = d loss/d output[t][i], adds d loss/d child to every child's grad:
-    the op's chain rule, in a few matrix products. The engine keeps one gradient per Value and a node must not
-    hold its outputs (a reference cycle), so each output passes its gradient to a cell: a leaf child with
-    d output/d cell = 1. The node itself is the other child of every output, so backward() reaches it after
-    all of them; it reads the cells, applies `backward`, and empties the cells for the next pass.
-    """
-    node = make_node(0.0, children, (), op)
-    cells = [[make_node(0.0, (), (), "") for _ in row] for row in data]
-
-    def chain_rule() -> None:
-        grads = [[cell.grad for cell in row] for row in cells]
-        for row in cells:
-            for cell in row:
-                cell.grad = 0.0
-        backward(grads)
-
-    node._backward = chain_rule  # the engine calls it once all the outputs have their gradients
-    return [
-        [make_node(y, (cell, node), (1.0, ZERO_SLOPE), op) for y, cell in zip(row, cell_row)]
-        for row, cell_row in zip(data, cells)
-    ]
-
-
-def linear_layer(xs: Sequence[Sequence[Value]], weight: Matrix) -> list[list[Value]]:
-    """Y = X Wᵀ: each row of `weight` times each vector of `xs` (one per position), as one node.
-
-    y[t][i] = sum_j W[i][j] x[t][j]. The local derivatives are those of a matrix product: with
-    G[t][i] = d loss/d y[t][i], d loss/d W = Gᵀ X and d loss/d X = G W, each entry one inner product.
-    """
-    x_data, w_data = _data(xs), _data(weight)
-
-    def backward(g):
-        _accumulate(weight, _products(_columns(g), _columns(x_data)))  # d loss/d W = Gᵀ X
-        _accumulate(xs, _products(g, _columns(w_data)))  # d loss/d X = G W
-
-    children = tuple(chain(*weight, *xs))
-    return node_with_outputs("X·Wᵀ", children, _products(x_data, w_data), backward)
-
-
-def feed_forward(xs: Sequence[Sequence[Value]], fc1: Matrix, fc2: Matrix) -> list[list[Value]]:
-    """Y = relu(X fc1ᵀ) fc2ᵀ, a block's MLP at every position, as one node.
-
-    With A = X fc1ᵀ, H = relu(A) and G = d loss/d Y: d loss/d fc2 = Gᵀ H; d loss/d H = G fc2, which passes
-    relu where A > 0 (relu's derivative is 1 there, else 0) to give D = d loss/d A; d loss/d fc1 = Dᵀ X and
-    d loss/d X = D fc1.
-    """
-    x_data, fc1_data, fc2_data = _data(xs), _data(fc1), _data(fc2)
-    a = _products(x_data, fc1_data)
-    h = [[v if v > 0.0 else 0.0 for v in row] for row in a]
-
-    def backward(g):
-        _accumulate(fc2, _products(_columns(g), _columns(h)))  # d loss/d fc2 = Gᵀ H
-        dh = _products(g, _columns(fc2_data))  # d loss/d H = G fc2
-        d = [[gv if av > 0.0 else 0.0 for gv, av in zip(g_row, a_row)] for g_row, a_row in zip(dh, a)]
-        _accumulate(fc1, _products(_columns(d), _columns(x_data)))  # d loss/d fc1 = Dᵀ X
-        _accumulate(xs, _products(d, _columns(fc1_data)))  # d loss/d X = D fc1
-
-    children = tuple(chain(*fc1, *fc2, *xs))
-    return node_with_outputs("mlp", children, _products(h, fc2_data), backward)
-
-
-def scaled_dot_product_attention(
-    queries: Sequence[Sequence[Value]],
-    keys: Sequence[Sequence[Value]],
-    values: Sequence[Sequence[Value]],
-    n_head: int,
-    lengths: Sequence[int] | None = None,
-) -> tuple[list[list[Value]], list[list[list[list[float]]]]]:
-    """Causal attention of every head over sequences of `lengths` (one after another), as one node.
-
-    In head h (columns h*d .. (h+1)*d of each vector), position i of a sequence reads positions j <= i:
-    S = Q Kᵀ / sqrt(d), A = softmax of each row of S over j <= i, O = A V. With G = d loss/d O:
-    d loss/d A = G Vᵀ, d loss/d V = Aᵀ G; d loss/d S_ij = A_ij (dA_ij - sum_k A_ik dA_ik) (softmax's rule);
-    d loss/d Q = dS K / sqrt(d) and d loss/d K = dSᵀ Q / sqrt(d). Returns the outputs (the heads side by
-    side, as torch.nn.functional.scaled_dot_product_attention with is_causal=True) and the weights A[s][h].
-    """
-    q_data, k_data, v_data = _data(queries), _data(keys), _data(values)
-    d = len(q_data[0]) // n_head
-    scale = 1.0 / math.sqrt(d)
-    blocks, out, weights = [], [[] for _ in q_data], []  # blocks: (rows, columns, A, V) for the backward
-    start = 0
-    for length in [len(q_data)] if lengths is None else lengths:
-        rows = slice(start, start + length)
-        weights.append([])
-        for h in range(n_head):
-            columns = slice(h * d, (h + 1) * d)
-            q, k, v = ([r[columns] for r in m[rows]] for m in (q_data, k_data, v_data))
-            a = []
-            for i, scores in enumerate(_products(q, k)):
-                top = max(scores[: i + 1])
-                exps = [math.exp((s - top) * scale) for s in scores[: i + 1]]
-                total = sum(exps)
-                a.append([e / total for e in exps] + [0.0] * (length - i - 1))
-            for i, o in enumerate(_products(a, _columns(v))):
-                out[start + i].extend(o)
-            blocks.append((rows, columns, a, v, q, k))
-            weights[-1].append(a)
-        start += length
-
-    def backward(g):
-        for rows, columns, a, v, q, k in blocks:
-            g_h = [r[columns] for r in g[rows]]
-            da = _products(g_h, v)  # d loss/d A = G Vᵀ
-            ds = [
-                [p * (x - sum(map(mul, a_row, da_row))) * scale for p, x in zip(a_row, da_row)]
-                for a_row, da_row in zip(a, da)
-            ]  # softmax's rule, times the 1/sqrt(d) of S
-            _accumulate([r[columns] for r in values[rows]], _products(_columns(a), _columns(g_h)))  # Aᵀ G
-            _accumulate([r[columns] for r in queries[rows]], _products(ds, _columns(k)))  # dS K
-            _accumulate([r[columns] for r in keys[rows]], _products(_columns(ds), _columns(q)))  # dSᵀ Q
-
-    children = tuple(chain(*queries, *keys, *values))
-    return node_with_outputs("attention", children, out, backward), weights
-
-
-def next_token_loss(xs: Sequence[Sequence[Value]], weight: Matrix, targets: Sequence[int]) -> Value:
-    """mean_t -ln softmax(W x_t)[targets[t]]: the logits W x_t and their cross-entropy, one node.
-
-    The logits never become Values. With N positions and P_t = softmax(W x_t), d loss/d logits_t =
-    D_t = (P_t - onehot(targets[t])) / N: the predicted probabilities minus the true ones. Then
-    d loss/d W = Dᵀ X and d loss/d X = D W, the local derivatives of the node, computed here.
-    """
-    vocab = len(weight)
-    if len(targets) != len(xs):
-        raise ValueError(f"next_token_loss() needs one target per vector: {len(xs)} vectors, got {len(targets)}")
-    x_data, w_data = _data(xs), _data(weight)
-    n = len(xs)
-    total, d = 0.0, []
-    for logits, target in zip(_products(x_data, w_data), targets):
-        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < vocab:
-            raise ValueError(f"targets must be class indices in 0..{vocab - 1}, got {target!r}")
-        top = max(logits)
-        exps = [math.exp(z - top) for z in logits]
-        s = sum(exps)
-        total += top + math.log(s) - logits[target]
-        d_t = [e / s / n for e in exps]
-        d_t[target] -= 1.0 / n
-        d.append(d_t)
-    local = chain(*_products(_columns(d), _columns(x_data)), *_products(d, _columns(w_data)))
-    return make_node(total / n, tuple(chain(*weight, *xs)), tuple(local), "cross-entropy")
 
 
 # ---- the model ---------------------------------------------------------------------------------------------------
@@ -280,10 +78,19 @@ class CausalSelfAttention(Module):
         self.last_weights: list[list[list[float]]] = []
 
     def forward(self, xs: Sequence[list[Value]], lengths: Sequence[int] | None = None) -> list[list[Value]]:
-        queries, keys, values = (linear_layer(xs, w) for w in (self.wq, self.wk, self.wv))
-        heads, weights = scaled_dot_product_attention(queries, keys, values, self.n_head, lengths)
+        out, weights = causal_self_attention(xs, self.wq, self.wk, self.wv, self.wo, self.n_head, lengths)
         self.last_weights = weights[-1]
-        return linear_layer(heads, self.wo)
+        return out
+
+    def score(self, query_x: list[Value], key_x: list[Value], head: int = 0) -> Value:
+        """One attention score of `head`, q·k/sqrt(head_dim), as a small graph of its own (for drawings and lessons).
+
+        q and k are linear maps of the two positions' (normed) vectors, one dot node per entry; the attention node
+        computes the same number inside, with all the others.
+        """
+        rows = slice(head * self.head_dim, (head + 1) * self.head_dim)
+        query, key = linear(query_x, self.wq[rows]), linear(key_x, self.wk[rows])
+        return attention_scores(query, [key])[0]
 
     def __repr__(self) -> str:
         return f"CausalSelfAttention({self.n_embd}, n_head={self.n_head})"
@@ -367,13 +174,13 @@ class GPT(Module):
         targets = [token for tokens in batch for token in tokens[1:]]
         return next_token_loss(self._hidden([tokens[:-1] for tokens in batch]), self.lm_head, targets)
 
+    def embed(self, tokens: Sequence[int]) -> list[list[Value]]:
+        """The vector each token starts as: norm(its token embedding + its position's), the input of layer 0."""
+        return [rms_norm(_add(self.wte[token], self.wpe[position])) for position, token in enumerate(tokens)]
+
     def _hidden(self, sequences: Sequence[Sequence[int]]) -> list[list[Value]]:
         """The last block's vector at every position of `sequences`, one after another."""
-        xs = [
-            rms_norm(_add(self.wte[token], self.wpe[position]))
-            for tokens in sequences
-            for position, token in enumerate(tokens)
-        ]
+        xs = [x for tokens in sequences for x in self.embed(tokens)]
         lengths = [len(tokens) for tokens in sequences]
         for layer in self.layers:
             xs = layer(xs, lengths)

@@ -4,8 +4,10 @@
 
 Both start from the same weights and train on the same names with Adam, in this one process. The plain
 version spells every op out in +, *, exp, log and ** as micrograd (and microgpt) would: a dot product of 16
-numbers is 32 nodes instead of 1, a softmax over 27 logits about 85 nodes instead of 27. The losses must agree
-at every step (to rounding: the fused ops add the same numbers in another order), the times must not.
+numbers is 32 nodes, a softmax over 27 logits about 85. The fused version (gpt_functional.py) makes each
+module one node for the whole batch: the attention of a block, its MLP, the logits with their loss. The
+losses must agree at every step (to rounding: the fused ops add the same numbers in another order), the
+times must not.
 """
 
 import argparse
@@ -15,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from micrograd_plus.datasets.names import encode, load_names, split_names
-from micrograd_plus.engine import Value, no_gc
+from micrograd_plus.engine import Value, no_gc, topological_order
 from micrograd_plus.gpt import GPT
 from micrograd_plus.optim import Adam
 
@@ -94,6 +96,8 @@ class Run:
     graph_cpu: float  # forward and backward: the model's graph, the part that fusing changes
     step_cpu: float  # the whole steps: the graph, then Adam's update of the 4,192 parameters
     step_wall: float
+    nodes: int = 0  # the size of the last step's graph
+    edges: int = 0
 
 
 def train(version: str, steps: int, batch_size: int) -> Run:
@@ -116,6 +120,8 @@ def train(version: str, steps: int, batch_size: int) -> Run:
         run.step_cpu += time.process_time() - cpu
         run.step_wall += time.perf_counter() - wall
         run.losses.append(loss.data)
+    order = topological_order(loss)
+    run.nodes, run.edges = len(order), sum(len(node._children) for node in order)
     return run
 
 
@@ -130,6 +136,7 @@ def compare(steps: int = 40, batch_size: int = 4) -> bool:
             f"{run.graph_cpu / steps * 1e3:.1f}",
             f"{run.step_cpu / steps * 1e3:.1f}",
             f"{run.step_wall / steps * 1e3:.1f}",
+            f"{run.nodes:,} / {run.edges:,}",
             f"{run.losses[-1]:.12f}",
         ]
         for name, run in (("plain Value ops", plain), ("fused nodes", fused))
@@ -141,9 +148,11 @@ def compare(steps: int = 40, batch_size: int = 4) -> bool:
             ratio(plain.step_cpu, fused.step_cpu),
             ratio(plain.step_wall, fused.step_wall),
             "",
+            "",
         ]
     )
-    print_table(["ms per step", "forward+backward (CPU)", "whole step (CPU)", "whole step (wall)", "last loss"], rows)
+    headers = ["ms per step", "forward+backward (CPU)", "whole step (CPU)", "whole step (wall)", "nodes / edges"]
+    print_table([*headers, "last loss"], rows)
     same = difference <= LOSS_TOLERANCE
     verdict = "equal" if same else "NOT equal"
     print(f"largest loss difference over all {steps} steps: {difference:.1e} ({verdict} within {LOSS_TOLERANCE:g})")

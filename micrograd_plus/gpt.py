@@ -2,9 +2,10 @@
 residual connections, and logits over the next token, trained with cross-entropy.
 
 The architecture is GPT-2's, made small and simplified the way current models are: RMSNorm without a gain
-instead of LayerNorm, no biases, ReLU in the MLP. Every weight is a Value; the heavy maths runs in fused
-nodes: a linear layer is one node per output and a softmax output one node (functional.py); an RMSNorm scale,
-an attention score q·k/sqrt(d) and the loss of a position are one node each (below).
+instead of LayerNorm, no biases, ReLU in the MLP. Every weight is a Value. The heavy maths runs in fused nodes
+(gpt_functional.py): the attention of a block, its MLP, and the logits with their cross-entropy are one node
+each, over every position of a batch at once; RMSNorm is a scale node and one product per entry, and the
+residual connections are plain additions. benchmarks/gpt_fused.py trains the same model written in plain ops.
 
 Parameters come in tensor-like groups named as in PyTorch code: `wte` (token embeddings), `wpe` (position
 embeddings), `layers.0.attn.wq`, ..., `lm_head`; each is a list of rows, so the scalar `layers.0.attn.wq.3.7`
@@ -18,12 +19,16 @@ from collections.abc import Sequence
 from .engine import Value
 from .functional import linear
 from .gpt_functional import (
+    attention_rule,
     attention_scores,
     causal_self_attention,
     feed_forward,
+    feed_forward_rule,
     linear_layer,
     next_token_loss,
+    next_token_loss_rule,
     rms_norm,
+    rms_scale,
 )
 from .nn import Module, as_rng, check_count
 
@@ -50,6 +55,19 @@ def _matrix(rng: random.Random, rows: int, columns: int) -> Matrix:
 
 def _add(a: list[Value], b: list[Value]) -> list[Value]:
     return [x + y for x, y in zip(a, b, strict=True)]
+
+
+def _data(matrix: Matrix) -> list[list[float]]:
+    return [[v.data for v in row] for row in matrix]
+
+
+def _norm(x: list[float]) -> list[float]:  # rms_norm on floats: the same products
+    s = rms_scale(x)
+    return [a * s for a in x]
+
+
+def _add_data(xs: list[list[float]], ys: list[list[float]]) -> list[list[float]]:
+    return [[a + b for a, b in zip(x, y)] for x, y in zip(xs, ys)]
 
 
 class CausalSelfAttention(Module):
@@ -165,14 +183,37 @@ class GPT(Module):
     def batch_loss(self, batch: Sequence[Sequence[int]]) -> Value:
         """loss() over every predicted token of every sequence in `batch` (longer ones weigh more, as in PyTorch).
 
-        All the positions go through each linear map together: one node per layer for the whole batch.
+        All the positions go through each module together: one node per module for the whole batch.
         """
+        targets = self._targets(batch)
+        return next_token_loss(self._hidden([tokens[:-1] for tokens in batch]), self.lm_head, targets)
+
+    def evaluate(self, batch: Sequence[Sequence[int]]) -> float:
+        """batch_loss(batch).data computed on plain floats, without a graph: for measuring, at about half the cost.
+
+        The same maths, step for step: each module's rule of gpt_functional.py is the one its node runs.
+        """
+        targets, lengths = self._targets(batch), [len(tokens) - 1 for tokens in batch]
+        xs = [
+            [a.data + b.data for a, b in zip(self.wte[token], self.wpe[position])]
+            for tokens in batch
+            for position, token in enumerate(tokens[:-1])
+        ]
+        xs = [_norm(x) for x in xs]
+        for layer in self.layers:
+            attn, mlp = layer.attn, layer.mlp
+            weights = [_data(w) for w in (attn.wq, attn.wk, attn.wv, attn.wo)]
+            xs = _add_data(xs, attention_rule([_norm(x) for x in xs], *weights, attn.n_head, lengths)[0])
+            xs = _add_data(xs, feed_forward_rule([_norm(x) for x in xs], _data(mlp.fc1), _data(mlp.fc2))[0])
+        return next_token_loss_rule(xs, _data(self.lm_head), targets)[0]
+
+    def _targets(self, batch: Sequence[Sequence[int]]) -> list[int]:
+        """The tokens to predict in `batch`, one sequence after another, once each sequence is checked."""
         for tokens in batch:
             self._check_tokens(tokens, self.block_size + 1)
             if len(tokens) < 2:
                 raise ValueError(f"the loss needs at least 2 tokens (one to read, one to predict), got {len(tokens)}")
-        targets = [token for tokens in batch for token in tokens[1:]]
-        return next_token_loss(self._hidden([tokens[:-1] for tokens in batch]), self.lm_head, targets)
+        return [token for tokens in batch for token in tokens[1:]]
 
     def embed(self, tokens: Sequence[int]) -> list[list[Value]]:
         """The vector each token starts as: norm(its token embedding + its position's), the input of layer 0."""

@@ -1,10 +1,11 @@
 """The tiny GPT's fused ops: each module of the transformer is one graph node, its maths written once on floats.
 
-A plain-ops GPT makes a node for every multiplication; backward() then pays Python's price once per edge, and
-the graph of one training step has about 300,000 edges. Here each layer is one node over all the positions of
-a batch: its forward rule is a few matrix products, and its local derivatives, beside it, are the chain rule of
-those products (for Y = X Wᵀ and G = d loss/d Y: d loss/d X = G W, d loss/d W = Gᵀ X). Each entry of a product
-is an inner product taken by sum(map(mul, ...)), in C, where a node per product would loop in Python.
+Written with plain ops, the GPT makes a node for every product and sum: one training step of 4 names is a
+graph of about 250,000 nodes and 450,000 edges, and backward() pays Python's price at each edge. Here a
+module is one node over all the positions of a batch (a step: about 9,000 nodes, 14,000 edges). Its rule
+(below, on floats) is a few matrix products, with its backward beside it: the chain rule of those products
+(for Y = X Wᵀ and G = d loss/d Y: d loss/d X = G W, d loss/d W = Gᵀ X). Each entry of a product is an inner
+product, sum(map(mul, row, column)), whose loop runs in C.
 
 Matrices are lists of rows. tests/test_gpt_functional.py checks every op against PyTorch float64 and finite
 differences (gradcheck).
@@ -20,6 +21,11 @@ from .floats import ZERO_SLOPE
 
 __all__ = [
     "node_with_outputs",
+    "rms_scale",
+    "linear_rule",
+    "feed_forward_rule",
+    "attention_rule",
+    "next_token_loss_rule",
     "rms_norm",
     "attention_scores",
     "linear_layer",
@@ -32,7 +38,7 @@ Matrix = Sequence[Sequence[Value]]
 Floats = list[list[float]]
 
 
-# ---- matrices of floats ------------------------------------------------------------------------------------------
+# ---- matrices of floats --------------------------------------------------------------------------------------------
 
 
 def _products(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> Floats:
@@ -47,10 +53,6 @@ def _columns(a: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
 
 def _data(matrix: Matrix) -> Floats:
     return [[v.data for v in row] for row in matrix]
-
-
-def _sum(*matrices: Floats) -> Floats:
-    return [[sum(entries) for entries in zip(*rows)] for rows in zip(*matrices)]
 
 
 # ---- one node, many outputs ----------------------------------------------------------------------------------------
@@ -86,65 +88,30 @@ def node_with_outputs(op: str, inputs: Sequence[Matrix], data: Floats, backward:
     ]
 
 
-# ---- the ops -------------------------------------------------------------------------------------------------------
+# ---- the maths on floats: each rule gives its outputs and its backward (output gradients -> input gradients) -------
 
 
-def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
-    """x_i / sqrt(mean(x**2) + eps): torch.nn.functional.rms_norm without a weight.
-
-    One node computes the scale s = (mean(x**2) + eps) ** -0.5, with d s/d x_j = -x_j * s**3 / n; then each
-    output is x_i * s, an ordinary product. (A node per output with all n inputs as children would need n*n
-    local derivatives instead of 3n.)
-    """
-    children = tuple(x)
-    data = [a.data for a in children]
-    n = len(data)
-    s = (sum(map(mul, data, data)) / n + eps) ** -0.5
-    slope = -(s**3) / n
-    scale = Value(s, children, tuple(slope * a for a in data), "1/rms")
-    return [a * scale for a in children]
+def rms_scale(x: Sequence[float], eps: float = 1e-5) -> float:
+    """s = (mean(x**2) + eps) ** -0.5, so that x * s has a root mean square of about 1."""
+    return (sum(map(mul, x, x)) / len(x) + eps) ** -0.5
 
 
-def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) -> list[Value]:
-    """score_t = query·key_t / sqrt(d), one node per key, d the vectors' length.
-
-    d score_t/d query_i = key_t[i] / sqrt(d) and d score_t/d key_t[i] = query_i / sqrt(d). Dividing by
-    sqrt(d) keeps scores near unit size however wide the heads are.
-    """
-    q = tuple(query)
-    scale = 1.0 / math.sqrt(len(q))
-    q_scaled = tuple([a.data * scale for a in q])
-    scores = []
-    for key in keys:
-        key = tuple(key)
-        k_data = [b.data for b in key]
-        scores.append(
-            Value(sum(map(mul, q_scaled, k_data)), q + key, tuple([b * scale for b in k_data]) + q_scaled, "q·k/√d")
-        )
-    return scores
-
-
-def linear_layer(xs: Matrix, weight: Matrix) -> list[list[Value]]:
-    """Y = X Wᵀ: every row of `weight` times every vector of `xs` (one per position), as one node.
-
-    y[t][i] = sum_j W[i][j] x[t][j]; with G = d loss/d Y, d loss/d X = G W and d loss/d W = Gᵀ X.
-    """
-    x, w = _data(xs), _data(weight)
+def linear_rule(x: Floats, w: Floats) -> tuple[Floats, Callable]:
+    """Y = X Wᵀ: y[t][i] = sum_j W[i][j] x[t][j]; with G = d loss/d Y, d loss/d X = G W and d loss/d W = Gᵀ X."""
 
     def backward(g: Floats) -> tuple[Floats, Floats]:
         return _products(g, _columns(w)), _products(_columns(g), _columns(x))
 
-    return node_with_outputs("X·Wᵀ", (xs, weight), _products(x, w), backward)
+    return _products(x, w), backward
 
 
-def feed_forward(xs: Matrix, fc1: Matrix, fc2: Matrix) -> list[list[Value]]:
-    """Y = relu(X fc1ᵀ) fc2ᵀ, a transformer block's MLP at every position, as one node.
+def feed_forward_rule(x: Floats, w1: Floats, w2: Floats) -> tuple[Floats, Callable]:
+    """Y = relu(X w1ᵀ) w2ᵀ, a transformer block's MLP at every position.
 
-    With A = X fc1ᵀ, H = relu(A) and G = d loss/d Y: d loss/d fc2 = Gᵀ H; d loss/d H = G fc2, which relu
-    passes where A > 0 (its derivative is 1 there, else 0) to give D = d loss/d A; then d loss/d X = D fc1
-    and d loss/d fc1 = Dᵀ X.
+    With A = X w1ᵀ, H = relu(A) and G = d loss/d Y: d loss/d w2 = Gᵀ H; d loss/d H = G w2, which relu passes
+    where A > 0 (its derivative is 1 there, else 0) to give D = d loss/d A; then d loss/d X = D w1 and
+    d loss/d w1 = Dᵀ X.
     """
-    x, w1, w2 = _data(xs), _data(fc1), _data(fc2)
     a = _products(x, w1)
     h = [[z if z > 0.0 else 0.0 for z in row] for row in a]
 
@@ -153,7 +120,7 @@ def feed_forward(xs: Matrix, fc1: Matrix, fc2: Matrix) -> list[list[Value]]:
         d = [[dz if z > 0.0 else 0.0 for dz, z in zip(dh_row, a_row)] for dh_row, a_row in zip(dh, a)]
         return _products(d, _columns(w1)), _products(_columns(d), _columns(x)), _products(_columns(g), _columns(h))
 
-    return node_with_outputs("mlp", (xs, fc1, fc2), _products(h, w2), backward)
+    return _products(h, w2), backward
 
 
 def _attend(q: Floats, k: Floats, v: Floats, n_head: int, lengths: Sequence[int]):
@@ -207,48 +174,37 @@ def _attend(q: Floats, k: Floats, v: Floats, n_head: int, lengths: Sequence[int]
     return out, weights, backward
 
 
-def causal_self_attention(
-    xs: Matrix, wq: Matrix, wk: Matrix, wv: Matrix, wo: Matrix, n_head: int, lengths: Sequence[int] | None = None
-) -> tuple[list[list[Value]], list[list[list[list[float]]]]]:
-    """Multi-head causal self-attention over sequences of `lengths` (one after another in xs), as one node.
+def attention_rule(
+    x: Floats, wq: Floats, wk: Floats, wv: Floats, wo: Floats, n_head: int, lengths: Sequence[int]
+) -> tuple[Floats, Callable, list]:
+    """Multi-head causal self-attention over sequences of `lengths`, one after another in X.
 
     Q = X wqᵀ, K = X wkᵀ, V = X wvᵀ; the heads of _attend give O; Y = O woᵀ. Backward runs the same steps in
     reverse, each a linear layer's rule or _attend's: d loss/d wo = Gᵀ O, d loss/d O = G wo, then dQ, dK, dV,
-    and d loss/d X = dQ wq + dK wk + dV wv. Returns Y and the attention weights (floats) of each sequence and
-    head: weights[s][h][i][j] is how much position i of sequence s read from position j.
+    and d loss/d X = dQ wq + dK wk + dV wv. Also returns the attention weights A[sequence][head].
     """
-    lengths = [len(xs)] if lengths is None else list(lengths)
-    if sum(lengths) != len(xs):
-        raise ValueError(f"the lengths of the sequences must add up to the {len(xs)} vectors, got {lengths}")
-    x = _data(xs)
-    w = [_data(m) for m in (wq, wk, wv, wo)]
-    o, weights, attend_backward = _attend(*(_products(x, m) for m in w[:3]), n_head, lengths)
+    o, weights, attend_backward = _attend(_products(x, wq), _products(x, wk), _products(x, wv), n_head, lengths)
 
     def backward(g: Floats) -> tuple[Floats, ...]:
-        dq, dk, dv = attend_backward(_products(g, _columns(w[3])))
-        dx = _sum(*(_products(dm, _columns(m)) for dm, m in zip((dq, dk, dv), w)))
+        dq, dk, dv = attend_backward(_products(g, _columns(wo)))
+        dqkv = [a + b + c for a, b, c in zip(dq, dk, dv)]  # d loss/d X = dQ wq + dK wk + dV wv, as one product
+        dx = _products(dqkv, _columns(wq + wk + wv))
         dw = [_products(_columns(dm), _columns(x)) for dm in (dq, dk, dv)]
         return dx, *dw, _products(_columns(g), _columns(o))
 
-    return node_with_outputs("attention", (xs, wq, wk, wv, wo), _products(o, w[3]), backward), weights
+    return _products(o, wo), backward, weights
 
 
-def next_token_loss(xs: Matrix, weight: Matrix, targets: Sequence[int]) -> Value:
-    """mean_t -ln softmax(W x_t)[targets[t]]: the logits W x_t and their cross-entropy, one node.
+def next_token_loss_rule(x: Floats, w: Floats, targets: Sequence[int]) -> tuple[float, Callable]:
+    """mean_t -ln softmax(W x_t)[targets[t]]: the cross-entropy of the logits W x_t.
 
-    The logits never become Values. With N positions and P_t = softmax(W x_t), d loss/d logits_t =
-    D_t = (P_t - onehot(targets[t])) / N, the predicted probabilities minus the true ones; then
-    d loss/d X = D W and d loss/d W = Dᵀ X.
+    With N positions and P_t = softmax(W x_t), d loss/d logits_t = D_t = (P_t - onehot(targets[t])) / N, the
+    predicted probabilities minus the true ones; then d loss/d X = D W and d loss/d W = Dᵀ X.
     """
-    if len(targets) != len(xs):
-        raise ValueError(f"next_token_loss() needs one target per vector: {len(xs)} vectors, got {len(targets)}")
-    vocab, n = len(weight), len(xs)
-    x, w = _data(xs), _data(weight)
+    n = len(x)
     total, d = 0.0, []
     for logits, target in zip(_products(x, w), targets):
-        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < vocab:
-            raise ValueError(f"targets must be class indices in 0..{vocab - 1}, got {target!r}")
-        top = max(logits)
+        top = max(logits)  # subtracted before exp(), which then never overflows
         exps = [math.exp(z - top) for z in logits]
         s = sum(exps)
         total += top + math.log(s) - logits[target]
@@ -257,8 +213,88 @@ def next_token_loss(xs: Matrix, weight: Matrix, targets: Sequence[int]) -> Value
         d.append(d_t)
 
     def backward(g: Floats) -> tuple[Floats, Floats]:
-        upstream = g[0][0]
-        dg = [[upstream * z for z in row] for row in d]
-        return _products(dg, _columns(w)), _products(_columns(dg), _columns(x))
+        dl = [[g[0][0] * z for z in row] for row in d]  # times the loss's own gradient
+        return _products(dl, _columns(w)), _products(_columns(dl), _columns(x))
 
-    return node_with_outputs("cross-entropy", (xs, weight), [[total / n]], backward)[0][0]
+    return total / n, backward
+
+
+# ---- the ops on Values: each a node (or a few), the rules above give the numbers -----------------------------------
+
+
+def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
+    """x_i / sqrt(mean(x**2) + eps): torch.nn.functional.rms_norm without a weight.
+
+    One node computes the scale s = (mean(x**2) + eps) ** -0.5, with d s/d x_j = -x_j * s**3 / n; then each
+    output is x_i * s, an ordinary product. (A node per output with all n inputs as children would need n*n
+    local derivatives instead of 3n.)
+    """
+    children = tuple(x)
+    data = [a.data for a in children]
+    s = rms_scale(data, eps)
+    slope = -(s**3) / len(data)
+    scale = Value(s, children, tuple(slope * a for a in data), "1/rms")
+    return [a * scale for a in children]
+
+
+def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) -> list[Value]:
+    """score_t = query·key_t / sqrt(d), one node per key, d the vectors' length.
+
+    d score_t/d query_i = key_t[i] / sqrt(d) and d score_t/d key_t[i] = query_i / sqrt(d). Dividing by
+    sqrt(d) keeps scores near unit size however wide the heads are.
+    """
+    q = tuple(query)
+    scale = 1.0 / math.sqrt(len(q))
+    q_scaled = tuple([a.data * scale for a in q])
+    scores = []
+    for key in keys:
+        key = tuple(key)
+        k_data = [b.data for b in key]
+        scores.append(
+            Value(sum(map(mul, q_scaled, k_data)), q + key, tuple([b * scale for b in k_data]) + q_scaled, "q·k/√d")
+        )
+    return scores
+
+
+def linear_layer(xs: Matrix, weight: Matrix) -> list[list[Value]]:
+    """Y = X Wᵀ (linear_rule): every row of `weight` times every vector of `xs` (one per position), as one node."""
+    return node_with_outputs("X·Wᵀ", (xs, weight), *linear_rule(_data(xs), _data(weight)))
+
+
+def feed_forward(xs: Matrix, fc1: Matrix, fc2: Matrix) -> list[list[Value]]:
+    """Y = relu(X fc1ᵀ) fc2ᵀ (feed_forward_rule), a transformer block's MLP at every position, as one node."""
+    return node_with_outputs("mlp", (xs, fc1, fc2), *feed_forward_rule(_data(xs), _data(fc1), _data(fc2)))
+
+
+def causal_self_attention(
+    xs: Matrix, wq: Matrix, wk: Matrix, wv: Matrix, wo: Matrix, n_head: int, lengths: Sequence[int] | None = None
+) -> tuple[list[list[Value]], list[list[list[list[float]]]]]:
+    """Multi-head causal self-attention (attention_rule) over sequences of `lengths` in xs, as one node.
+
+    Returns the outputs and the attention weights (floats): weights[s][h][i][j] is how much position i of
+    sequence s read from position j in head h.
+    """
+    lengths = [len(xs)] if lengths is None else list(lengths)
+    if sum(lengths) != len(xs):
+        raise ValueError(f"the lengths of the sequences must add up to the {len(xs)} vectors, got {lengths}")
+    out, backward, weights = attention_rule(_data(xs), *(_data(w) for w in (wq, wk, wv, wo)), n_head, lengths)
+    return node_with_outputs("attention", (xs, wq, wk, wv, wo), out, backward), weights
+
+
+def next_token_loss(xs: Matrix, weight: Matrix, targets: Sequence[int]) -> Value:
+    """The mean cross-entropy of the logits W x_t for targets[t] (next_token_loss_rule), as one node.
+
+    The logits never become Values: the node's children are the weights and the vectors.
+    """
+    _check_targets(targets, len(xs), len(weight))
+    loss, backward = next_token_loss_rule(_data(xs), _data(weight), targets)
+    return node_with_outputs("cross-entropy", (xs, weight), [[loss]], backward)[0][0]
+
+
+def _check_targets(targets: Sequence[int], count: int, vocab: int) -> None:
+    """Raise ValueError unless `targets` are `count` class indices in 0..vocab-1."""
+    if len(targets) != count:
+        raise ValueError(f"next_token_loss() needs one target per vector: {count} vectors, got {len(targets)}")
+    for target in targets:
+        if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < vocab:
+            raise ValueError(f"targets must be class indices in 0..{vocab - 1}, got {target!r}")

@@ -76,8 +76,8 @@ def test_with_no_renderer_the_display_is_a_text_tree_and_the_install_hint(monkey
         graph.save(tmp_path / "graph.svg")
     bundle = graph._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and bundle["text/plain"].endswith(INSTALL_HINT)
-    assert "L: data -8.0000, grad 1.0000  = *(d, f)" in bundle["text/plain"]
-    assert "    e: data -6.0000, grad -2.0000  = *(a, b)" in bundle["text/plain"]
+    assert "L: data -8.0000, grad 1.0000  = d · f" in bundle["text/plain"]
+    assert "    e: data -6.0000, grad -2.0000  = a · b" in bundle["text/plain"]
     assert graph.save(tmp_path / "graph.dot").read_text(encoding="utf-8") == graph.source  # DOT needs no renderer
 
 

@@ -75,6 +75,7 @@ def test_a_closure_ops_step_says_its_own_backward_computed_the_local_derivative(
     square = next(step for step in steps[1:] if step.name == "s")  # mul(h, h): h's two uses in one term
     assert re.search(r"s = h · h passes its grad \([-0-9.e]+\) back to h$", square.headline), square.headline
     assert [term.child_name for term in square.terms] == ["h"]
+    assert square.text.splitlines()[1].endswith("; h is used twice here, so its _backward() added every use at once")
     assert math.isclose(square.terms[0].local, 2 * square.node._children[0].data, rel_tol=1e-12)
 
 

@@ -102,6 +102,11 @@ def test_the_lessons_example_reads_as_the_chain_rule():
     assert "recorded" not in text and "*0.5" not in text
 
 
+def test_a_step_names_the_children_it_passes_its_grad_to_as_a_sentence():
+    y = build(lambda a, b, c, d: add_all([a, b, c]))
+    assert backward_steps(y)[1].headline == "Step 1 of 1: y = a + b + c passes its grad (1.0) back to a, b and c"
+
+
 DRAWN = [  # how the op node of y reads in a drawing
     (lambda a, b, c, d: a * 2, "× 2"),
     (lambda a, b, c, d: a * (1 / 3), "× 0.333333"),

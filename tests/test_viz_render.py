@@ -124,7 +124,7 @@ def recurrence(steps):
 def test_layout_work_counts_nodes_and_the_ranks_long_edges_cross():
     chain = Value(0.5)
     for _ in range(50):
-        chain = chain * 1.0001 + 0.001  # a constant sits next to its use: no long edges
+        chain = chain * 1.0001 + 0.001  # each constant is folded into its op node: no long edges
     graph = draw_graph(chain, max_nodes=None)
     assert layout_work(graph.source) == graph.source.count("[label=") + graph.source.count(" -> ")
     short, long = (layout_work(draw_graph(recurrence(steps), max_nodes=None).source) for steps in (20, 40))

@@ -138,17 +138,16 @@ def made_by(node: Value, child_names: list[str]) -> str:
     return rule.made.format_map(_words(node, "", child_names, constant, roles))
 
 
-def local_rule(node: Value, name: str, child_names: list[str], local_grads: list[float], children=None) -> str:
-    """The op's local derivatives in words, each child's formula in the drawing's names and its number.
+def local_rule(node: Value, name: str, child_names: list[str], local_grads: list[float]) -> str:
+    """The op's local derivatives in words: for each child, its formula in the drawing's names and its number.
 
-    `children` and `local_grads` default to the node's own; the step-through passes the distinct children
-    and what their op's own _backward() gave for an op written micrograd's way.
+    For an op written micrograd's way, the step-through passes its distinct children's names and the local
+    derivatives its own _backward() gave.
     """
-    children = list(node._children if children is None else children)
     _, rule, constant = op_kind(node)
-    roles = _roles(rule, len(children), local_grads)
+    roles = _roles(rule, len(child_names), local_grads)
     words = _words(node, name, child_names, constant, roles)
-    shown = [i for i, role in enumerate(roles) if len(children) <= 3 or roles.index(role) == i]
+    shown = [i for i, role in enumerate(roles) if len(roles) <= 3 or roles.index(role) == i]
     parts = []
     for i in shown:
         number = short_number(local_grads[i])
@@ -157,8 +156,8 @@ def local_rule(node: Value, name: str, child_names: list[str], local_grads: list
         said = formula if formula in (number, f"{local_grads[i]:.6g}") else f"{formula} = {number}"
         parts.append(f"∂{words['n']}/∂{words['child']} = {said}")
     text = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    if len(shown) < len(children):
-        text += f", and likewise for the other {len(children) - len(shown)}"
+    if len(shown) < len(roles):
+        text += f", and likewise for the other {len(roles) - len(shown)}"
     return text + rule.note.format_map(words)
 
 

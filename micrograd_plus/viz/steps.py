@@ -3,10 +3,14 @@
 backward_steps(root) replays backward() on a copy of the gradients: it never changes the real `.grad`
 of any Value (pass apply=True to run the real backward() afterwards). It follows backward() exactly
 (reverse topological order, children in their recorded order, `child.grad += local * node.grad`), so
-its final gradients are bit for bit those backward() gives on a graph whose grads start at 0.
+its final gradients are bit for bit those backward() gives on a graph whose grads start at 0 (or None).
+An op written micrograd's way, with its own `_backward()`, is replayed by running that function on the
+replay's gradients; every real `.grad` is put back afterwards, and a `_backward()` that fails is reported
+in its step, not raised.
 
-The text uses the names learners see in the drawing, and says each step the way the code does it:
-`a.grad += e.grad × ∂e/∂a = -2.0 × -3.0 = 6.0`. A name that is not one symbol is bracketed,
+The text uses the names learners see in the drawing, says how each op made its Value and its local
+derivatives as a teacher writes them (one table for every op: ops.py), and each step the way the code does
+it: `a.grad += e.grad × ∂e/∂a = -2.0 × -3.0 = 6.0`. A name that is not one symbol is bracketed,
 `(x1*w1 + x2*w2).grad`, and two different Values never share a name.
 """
 
@@ -116,7 +120,7 @@ def _step(number: int, count: int, node: Value, grads: dict[Value, float], names
     made = made_by(node, child_names)
     said = made if _plain(made) == _plain(name) else f"{name} = {made}"  # "x1*w1 + x2*w2 = ..." says it twice
     receivers = list(dict.fromkeys(symbol(child) for child in child_names))
-    to = " and ".join(receivers) if len(receivers) <= 4 else f"its {len(receivers)} inputs"
+    to = _listed(receivers) if len(receivers) <= 4 else f"its {len(receivers)} inputs"
     headline = f"Step {number} of {count}: {said} passes its grad ({_num(upstream)}) back to {to}"
     local_grads = [local for local, _, _ in shares]
     lines = [headline, f"  local derivative: {_rule(node, name, children, local_grads, names_of, failure)}"]
@@ -160,11 +164,18 @@ def _rule(node: Value, name: str, children, local_grads, names_of, failure: str)
             f"its own _backward() raised {failure}; backward() stops at this op with the same error, "
             "so its children get nothing from it here"
         )
-    rule = local_rule(node, name, [names_of[child] for child in children], local_grads, children)
-    for child, uses in Counter(children).items():
+    rule = local_rule(node, name, [names_of[child] for child in children], local_grads)
+    for child, uses in Counter(node._children).items():
         if uses > 1:
-            rule += f"; {symbol(names_of[child])} is used {_times(uses)} here, so its {uses} terms below add up"
+            own = node._local_grads is None  # its _backward() gave one number for the child: every use at once
+            added = "its _backward() added every use at once" if own else f"its {uses} terms below add up"
+            rule += f"; {symbol(names_of[child])} is used {_times(uses)} here, so {added}"
     return rule
+
+
+def _listed(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def final_grads(steps: list[BackwardStep]) -> dict[Value, float]:

@@ -231,7 +231,7 @@ def _short(constant: str) -> str:
 
 def short_number(x: float) -> str:
     """A short, exact-looking number for the chain-rule text: 6.0, -0.5, 0.00012, 1.5e-07."""
-    text = f"{x:.6g}"
+    text = f"{float(x):.6g}"  # float(): a local derivative an exercise recorded may be an int or a Fraction
     if text.lstrip("-").isdigit():
         text += ".0"
     return text

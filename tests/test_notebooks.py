@@ -167,6 +167,17 @@ def test_lesson_runs_top_to_bottom_and_every_drawing_shows_whole(path, tmp_path)
     assert drawings_too_wide(notebook) == [], f"wider than JupyterLab's {OUTPUT_AREA_PX} px output area"
 
 
+def test_lesson_2_runs_without_pytorch(tmp_path, monkeypatch):
+    # A package named torch that cannot be imported, first on the kernel's path, hides the real one.
+    hidden = tmp_path / "hide_torch" / "torch"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text('raise ImportError("PyTorch is hidden for this test")\n', encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(hidden.parent))
+    lesson = next(path for path in LESSONS if path.name.startswith("02_"))
+    text = output_text(execute(lesson, tmp_path))
+    assert "PyTorch is not installed" in text
+
+
 def svg(width: str) -> str:
     return f'<svg width="{width}" height="100pt" viewBox="0 0 942 100" xmlns="http://www.w3.org/2000/svg"></svg>'
 

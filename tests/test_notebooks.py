@@ -28,6 +28,8 @@ VERDICT = re.compile(r"^\S+ (\w+): (passed|failed|not attempted|error)\.", re.MU
 # How wide a drawing can be and still show whole. Measured in JupyterLab 4.6 in Chromium, window 1400 px wide,
 # the default left sidebar (the file browser) open: a cell's output area (.jp-OutputArea-output) is 953 px.
 OUTPUT_AREA_PX = 953
+# JupyterLab wraps printed text at 120 characters in that area (13 px monospace), even in the middle of a word.
+OUTPUT_COLUMNS = 120
 # JupyterLab shows the first of these a display bundle holds (its renderers' ranks, in a trusted notebook).
 LAB_ORDER = ("text/html", "text/markdown", "text/latex", "image/svg+xml", "image/png", "image/jpeg", "text/plain")
 PIXELS_PER_UNIT = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4}
@@ -122,6 +124,21 @@ def drawings_too_wide(notebook: nbformat.NotebookNode) -> list[str]:
     ]
 
 
+def lines_too_long(notebook: nbformat.NotebookNode) -> list[str]:
+    """Printed lines (and plain-text results) JupyterLab would wrap, perhaps mid-word."""
+    long = []
+    for index, cell in enumerate(notebook.cells):
+        texts = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts.append(output.text)  # a line may arrive in several pieces: join them first
+            elif next((mime for mime in LAB_ORDER if mime in output.get("data", {})), None) == "text/plain":
+                texts.append("\n" + output.data["text/plain"] + "\n")
+        lines = "".join(texts).splitlines()
+        long += [f"cell {index}: {line[:60]}..." for line in lines if len(line) > OUTPUT_COLUMNS]
+    return long
+
+
 def names(paths: list[Path]) -> list[str]:
     return [str(path.relative_to(NOTEBOOKS)) for path in paths]
 
@@ -164,6 +181,7 @@ def test_lesson_defines_no_library_code(path):
 def test_lesson_runs_top_to_bottom_and_every_drawing_shows_whole(path, tmp_path):
     notebook = execute(path, tmp_path)
     assert any(cell.get("outputs") for cell in notebook.cells)
+    assert lines_too_long(notebook) == [], f"printed lines longer than {OUTPUT_COLUMNS} characters wrap"
     assert drawings_too_wide(notebook) == [], f"wider than JupyterLab's {OUTPUT_AREA_PX} px output area"
 
 

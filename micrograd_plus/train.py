@@ -1,4 +1,4 @@
-"""A small training loop, the hyperparameters that steer it, and the numbers that judge a regressor.
+"""A small training loop, the hyperparameters that steer it, and its progress display.
 
 `fit()` is a convenience, not magic: each step is the loop you would write by hand,
 
@@ -9,7 +9,9 @@
     optimizer.step()
 
 repeated over shuffled mini-batches, with the loss recorded once per epoch. Hyperparameters (chosen by
-you, before training) live in one printable object, apart from the parameters (learned by training).
+you, before training) live in one printable object, apart from the parameters (learned by training);
+it checks each setting once and builds the model and the optimizer they describe. Training stops, saying
+so, as soon as a loss or an output stops being finite: a diverged run never looks healthy.
 """
 
 import math
@@ -19,13 +21,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from .datasets.houses import Dataset
+from .datasets.dataset import Dataset
 from .datasets.preprocessing import batches
 from .engine import Value, no_gc
-from .nn import ACTIVATIONS, Module
-from .optim import Optimizer
+from .metrics import least_squares, r2_score, rmse  # noqa: F401 (importable from here, as the lessons do)
+from .nn import ACTIVATIONS, MLP, Module, check_count
+from .optim import SGD, Adam, Optimizer
 
-__all__ = ["Hyperparameters", "History", "fit", "predict", "evaluate", "rmse", "r2_score", "least_squares"]
+__all__ = ["Hyperparameters", "History", "fit", "predict", "evaluate", "check_finite"]
+
+OPTIMIZERS = {"adam": Adam, "sgd": SGD}
 
 
 @dataclass
@@ -46,23 +51,28 @@ class Hyperparameters:
     seed: int = 0
 
     def __post_init__(self):
-        if not _is_number(self.lr) or not self.lr > 0.0:
-            raise ValueError(f"lr (the learning rate) must be a number > 0, e.g. 0.01, got {self.lr!r}")
-        if not _is_count(self.epochs):
-            raise ValueError(f"epochs must be a positive whole number, got {self.epochs!r}")
-        if self.batch_size is not None and not _is_count(self.batch_size):
-            raise ValueError(f"batch_size must be a positive whole number or None (all rows), got {self.batch_size!r}")
-        if not isinstance(self.hidden, (list, tuple)) or not all(_is_count(size) for size in self.hidden):
-            raise ValueError(
-                f"hidden must be a list of positive layer sizes, e.g. [16] or [] for none, got {self.hidden!r}"
-            )
-        self.hidden = list(self.hidden)
+        check_count("epochs", self.epochs)
+        if self.batch_size is not None:
+            check_count("batch_size", self.batch_size)
+        if not isinstance(self.hidden, (list, tuple)):
+            raise ValueError(f"hidden must be a list of layer sizes, e.g. [16] or [] for none, got {self.hidden!r}")
+        self.hidden = [check_count("each hidden layer size", size) for size in self.hidden]
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {self.activation!r}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
-        if not _is_number(self.weight_decay) or not self.weight_decay >= 0.0:
-            raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay!r}")
+        if self.optimizer not in tuple(OPTIMIZERS):
+            raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {self.optimizer!r}")
+        self.make_optimizer([Value(0.0)])  # the optimizer checks lr and weight_decay, by its own rules
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f"seed must be a whole number, got {self.seed!r}")
+
+    def make_model(self, nin: int, hidden: list[int] | None = None) -> MLP:
+        """The MLP these hyperparameters describe: nin inputs, the hidden layers (or `hidden`), one output."""
+        sizes = self.hidden if hidden is None else hidden
+        return MLP(nin, [*sizes, 1], activation=self.activation, seed=self.seed)
+
+    def make_optimizer(self, parameters: list[Value]) -> Optimizer:
+        """The optimizer these hyperparameters describe, over `parameters`."""
+        return OPTIMIZERS[self.optimizer](parameters, lr=self.lr, weight_decay=self.weight_decay)
 
     def __str__(self) -> str:
         shown = asdict(self)
@@ -84,14 +94,6 @@ class Hyperparameters:
         if unknown:
             raise ValueError(f"unknown hyperparameters {unknown}; the known ones are {sorted(known)}")
         return cls(**data)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 @dataclass
@@ -126,10 +128,9 @@ def fit(
     """
     if len(train) == 0:
         raise ValueError("fit() got an empty training set")
-    batch_size = len(train) if batch_size is None else batch_size
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if not _is_count(value):
-            raise ValueError(f"fit() needs {name} to be a positive whole number, got {value!r}")
+    check_count("epochs", epochs)
+    batch_size = len(train) if batch_size is None else check_count("batch_size", batch_size)
+    advice = f"Lower the learning rate (it is lr={optimizer.lr}) or standardise the data."  # if a loss is not finite
     rng = random.Random(seed)
     history = History()
     display = _Progress(epochs, sys.stdout) if progress else None
@@ -139,25 +140,18 @@ def fit(
             total = 0.0
             for batch in batches(len(train), batch_size, rng):
                 with no_gc():
-                    try:
-                        predictions = [model(train.X[i]) for i in batch]
-                        loss = loss_fn(predictions, [train.y[i] for i in batch])
-                    except OverflowError as error:
-                        raise _diverged(epoch, optimizer) from error
-                    if not math.isfinite(loss.data):
-                        raise _diverged(epoch, optimizer)
+                    loss = _loss(model, loss_fn, [train.X[i] for i in batch], [train.y[i] for i in batch])
+                    check_finite(
+                        loss.data, f"training diverged at epoch {epoch}: the loss on the training rows", advice
+                    )
                     optimizer.zero_grad()
                     loss.backward()
                     optimizer.step()
                 total += loss.data * len(batch)
             history.train_loss.append(total / len(train))
-            if test is not None:
-                try:
-                    test_loss = evaluate(model, loss_fn, test)
-                except OverflowError as error:  # the last step's update can blow up only the test rows
-                    raise _diverged(epoch, optimizer, "test") from error
-                if not math.isfinite(test_loss):
-                    raise _diverged(epoch, optimizer, "test")
+            if test is not None:  # the last step's update can blow up the test rows alone
+                test_loss = _loss(model, loss_fn, test.X, test.y).data
+                check_finite(test_loss, f"training diverged at epoch {epoch}: the loss on the test rows", advice)
                 history.test_loss.append(test_loss)
             history.elapsed.append(time.perf_counter() - start)
             if display:
@@ -169,11 +163,24 @@ def fit(
     return history
 
 
-def _diverged(epoch: int, optimizer: Optimizer, rows: str = "training") -> RuntimeError:
-    return RuntimeError(
-        f"training diverged at epoch {epoch}: the loss on the {rows} rows overflowed to infinity or NaN. "
-        f"Lower the learning rate (it is lr={optimizer.lr}) or standardise the data."
-    )
+def check_finite(number: float, what: str, advice: str) -> float:
+    """`number` if it is finite; else a RuntimeError: "`what` is nan, not a finite number. `advice`".
+
+    fit() and the demos call it on every loss and output: an overflowed or NaN value must stop the run,
+    not be printed as if it were a result.
+    """
+    if not math.isfinite(number):
+        raise RuntimeError(f"{what} is {number}, not a finite number. {advice}")
+    return number
+
+
+def _loss(model: Module, loss_fn: Callable, rows: Sequence[Sequence[float]], targets: Sequence[float]) -> Value:
+    """The loss on some rows; an op that overflows (some raise OverflowError rather than give inf) gives inf."""
+    try:
+        with no_gc():
+            return loss_fn([model(row) for row in rows], list(targets))
+    except OverflowError:
+        return Value(math.inf)
 
 
 class _Progress:
@@ -221,7 +228,11 @@ def _is_terminal(stream) -> bool:
 
 
 def predict(model: Module, X: Sequence[Sequence[float]]) -> list[float]:
-    """The model's output for each row of `X`, as plain floats (the model must have one output)."""
+    """The model's output for each row of `X`, as plain floats (the model must have one output).
+
+    An output that is not finite (NaN or infinite) raises a ValueError naming its row, rather than being
+    returned as if it were a prediction.
+    """
     with no_gc():
         outputs = [model(row) for row in X]
     for out in outputs[:1]:
@@ -231,6 +242,12 @@ def predict(model: Module, X: Sequence[Sequence[float]]) -> list[float]:
                 f"predict() needs a model with one output (a Value) per row, but this model returns {count}; "
                 "for several outputs use [[v.data for v in model(row)] for row in X]"
             )
+    for row, out in enumerate(outputs, start=1):
+        if not math.isfinite(out.data):
+            raise ValueError(
+                f"the model's output for row {row} is {out.data}, not a finite number: an input or a weight is "
+                "too large, or not a number"
+            )
     return [out.data for out in outputs]
 
 
@@ -238,69 +255,3 @@ def evaluate(model: Module, loss_fn: Callable[[list[Value], list[float]], Value]
     """The loss of `model` on every row of `data` (no training step)."""
     with no_gc():
         return loss_fn([model(row) for row in data.X], list(data.y)).data
-
-
-def rmse(actual: Sequence[float], predicted: Sequence[float]) -> float:
-    """Root mean squared error, in the target's units: the typical size of a prediction's miss."""
-    _check_pair(actual, predicted, "rmse")
-    return math.sqrt(sum((a - p) ** 2 for a, p in zip(actual, predicted)) / len(actual))
-
-
-def r2_score(actual: Sequence[float], predicted: Sequence[float]) -> float:
-    """R², the coefficient of determination: 1 - SS_residual / SS_total (1 is perfect, 0 is the mean's score)."""
-    _check_pair(actual, predicted, "r2_score")
-    mean = sum(actual) / len(actual)
-    total = sum((a - mean) ** 2 for a in actual)
-    if total == 0.0:
-        raise ValueError("r2_score is undefined when every actual value is the same; use rmse instead")
-    return 1.0 - sum((a - p) ** 2 for a, p in zip(actual, predicted)) / total
-
-
-def _check_pair(actual: Sequence[float], predicted: Sequence[float], name: str) -> None:
-    if len(actual) != len(predicted):
-        raise ValueError(f"{name}: got {len(actual)} actual values but {len(predicted)} predictions; they must match")
-    if not actual:
-        raise ValueError(f"{name}: got no values")
-
-
-def least_squares(X: Sequence[Sequence[float]], y: Sequence[float]) -> tuple[list[float], float]:
-    """Ordinary least squares with an intercept, in closed form: the weights and bias minimising the squared error.
-
-    Solves the normal equations (A^T A) w = A^T y by Gaussian elimination with partial pivoting, on
-    centred and scaled columns (a far better conditioned system), then maps the answer back to the data's
-    units. A vanishing ridge (1e-10 per row) keeps the answer finite if two columns are exactly collinear.
-    """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"least_squares needs one target per row and at least one row, got {len(X)} and {len(y)}")
-    n, width = len(X), len(X[0])
-    x_mean = [sum(row[j] for row in X) / n for j in range(width)]
-    x_scale = [math.sqrt(sum((row[j] - x_mean[j]) ** 2 for row in X) / n) or 1.0 for j in range(width)]
-    y_mean = sum(y) / n
-    Z = [[(row[j] - x_mean[j]) / x_scale[j] for j in range(width)] for row in X]
-    gram = [[sum(z[i] * z[j] for z in Z) for j in range(width)] for i in range(width)]
-    for i in range(width):
-        gram[i][i] += 1e-10 * n
-    rhs = [sum(z[i] * (target - y_mean) for z, target in zip(Z, y)) for i in range(width)]
-    solution = _solve(gram, rhs)
-    weights = [w / s for w, s in zip(solution, x_scale)]
-    return weights, y_mean - sum(w * m for w, m in zip(weights, x_mean))
-
-
-def _solve(matrix: list[list[float]], rhs: list[float]) -> list[float]:
-    """x with matrix @ x = rhs, by Gaussian elimination with partial pivoting (matrix is square)."""
-    size = len(rhs)
-    rows = [list(row) + [b] for row, b in zip(matrix, rhs)]  # the augmented matrix [A | b]
-    for col in range(size):
-        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))  # the largest pivot limits rounding error
-        if rows[pivot][col] == 0.0:
-            raise ValueError("least_squares: the system is singular; some feature is constant or a copy of another")
-        rows[col], rows[pivot] = rows[pivot], rows[col]
-        for r in range(col + 1, size):
-            factor = rows[r][col] / rows[col][col]
-            for c in range(col, size + 1):
-                rows[r][c] -= factor * rows[col][c]
-    solution = [0.0] * size
-    for r in reversed(range(size)):  # back substitution
-        known = sum(rows[r][c] * solution[c] for c in range(r + 1, size))
-        solution[r] = (rows[r][size] - known) / rows[r][r]
-    return solution

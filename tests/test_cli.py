@@ -1,14 +1,29 @@
-"""The command line: subcommands run and report, bad arguments exit with argparse's message."""
+"""The command line: every subcommand parses here, and every user's mistake is one line and exit status 2."""
 
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from micrograd_plus.__main__ import DEMOS, main
-from micrograd_plus.demos import attention, fine_tuning, format_table, guarded, moons, output_folder
+from micrograd_plus.__main__ import SUBCOMMANDS, build_parser, guard, main
+from micrograd_plus.demos import format_table
 from micrograd_plus.demos.moons import train_moons
+
+
+def leaf_commands(subcommands=SUBCOMMANDS, prefix=()):
+    """Every runnable command, as its words: ("house-prices",), ..., ("exercises", "list"), ..."""
+    for subcommand in subcommands:
+        words = (*prefix, subcommand.name)
+        if subcommand.actions:
+            yield from leaf_commands(subcommand.actions, words)
+        else:
+            yield words
+
+
+LEAVES = list(leaf_commands())
+REQUIRED = {("predict",): ["--model", "m", "--csv", "c"], ("exercises", "student-copies"): ["out"]}
 
 
 def test_moons_demo_trains_and_lowers_the_loss(capsys):
@@ -18,24 +33,66 @@ def test_moons_demo_trains_and_lowers_the_loss(capsys):
     assert last < first
 
 
-def test_unknown_subcommand_exits_with_usage():
-    with pytest.raises(SystemExit) as exit_info:
-        main(["no-such-demo"])
-    assert exit_info.value.code == 2
-
-
 def test_python_dash_m_runs_the_package():
     result = subprocess.run(
         [sys.executable, "-m", "micrograd_plus", "--help"], capture_output=True, text=True, check=True
     )
-    assert "moons" in result.stdout
+    assert "moons" in result.stdout and "house-prices" in result.stdout
 
 
-def test_moons_negative_steps_is_a_usage_error_not_a_silent_success(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["moons", "--steps", "-3"])
-    assert exit_info.value.code == 2
-    assert "argument --steps: expected a whole number >= 1, got -3" in capsys.readouterr().err
+def test_every_subcommand_is_registered_with_help_and_a_run_function(capsys):
+    assert LEAVES == [
+        ("house-prices",), ("predict",), ("moons",), ("fine-tune",), ("attention",), ("exercises", "list"),
+        ("exercises", "student-copies"),
+    ]  # fmt: skip
+    for words in LEAVES:
+        assert main([*words, "--help"]) == 0
+        assert capsys.readouterr().out.startswith(f"usage: micrograd-plus {' '.join(words)}")
+
+
+@pytest.mark.parametrize("words", LEAVES, ids=["-".join(words) for words in LEAVES])
+def test_a_usage_error_in_any_subcommand_is_one_line_and_exit_2(words, capsys):
+    assert main([*words, *REQUIRED.get(words, []), "--no-such-option"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1, error
+    assert error.startswith(f"micrograd-plus {' '.join(words)}: error: ") and "--no-such-option" in error
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["no-such-demo"], "micrograd-plus: error: argument SUBCOMMAND: invalid choice: 'no-such-demo'"),
+        ([], "micrograd-plus: error: the following arguments are required: SUBCOMMAND"),
+        (["exercises"], "micrograd-plus exercises: error: the following arguments are required: ACTION"),
+        (["moons", "--steps", "x"], "micrograd-plus moons: error: argument --steps: invalid int value: 'x'"),
+        (["moons", "--steps", "-3"], "micrograd-plus moons: error: steps must be a positive whole number, got -3"),
+        (["house-prices", "--hidden", "0"], "each hidden layer size must be a positive whole number, got 0"),
+        (["house-prices", "--lr", "-1"], "micrograd-plus house-prices: error: lr must be >= 0, got -1.0"),
+        (["attention", "--steps", "0"], "micrograd-plus attention: error: steps must be a positive whole number"),
+        (["attention", "--length", "1"], "micrograd-plus attention: error: length must be a whole number >= 2"),
+        (["attention", "--steps", "many"], "micrograd-plus attention: error: argument --steps: invalid int value"),
+        (["fine-tune", "--small", "1"], "micrograd-plus fine-tune: error: n_small must be a whole number >= 2"),
+        (["fine-tune", "--epochs", "0"], "micrograd-plus fine-tune: error: epochs must be a positive whole number"),
+        (["fine-tune", "--pretrain-epochs", "x"], "error: argument --pretrain-epochs: invalid int value: 'x'"),
+    ],
+)
+def test_bad_arguments_and_settings_are_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message in error
+
+
+def test_a_setting_is_checked_by_the_class_that_owns_it_with_the_optimizers_rule(capsys):
+    """lr follows optim.py (>= 0, as torch.optim): the command line and Hyperparameters add no rule of their own."""
+    from micrograd_plus import Adam, Value
+    from micrograd_plus.train import Hyperparameters
+
+    with pytest.raises(ValueError) as from_optimizer:
+        Adam([Value(0.0)], lr=-1.0)
+    with pytest.raises(ValueError) as from_hyperparameters:
+        Hyperparameters(lr=-1.0)
+    assert str(from_optimizer.value) == str(from_hyperparameters.value)
+    assert Hyperparameters(lr=0.0).lr == 0.0  # as Adam(lr=0.0)
 
 
 @pytest.mark.parametrize("steps", [0, -3, 2.0, True])
@@ -63,68 +120,127 @@ def test_moons_errors_and_ctrl_c_end_in_one_line_not_a_traceback(monkeypatch, ca
 @pytest.mark.parametrize(
     "error", [OSError("disk full"), ValueError("bad"), TypeError("bad type"), ZeroDivisionError(), RuntimeError("x")]
 )
-def test_guarded_turns_a_user_error_into_exit_2_and_one_line(error, capsys):
+def test_guard_turns_a_user_error_into_exit_2_and_one_line(error, capsys):
     def run(args):
         raise error
 
-    assert guarded(run)(argparse.Namespace(command="demo")) == 2
+    assert guard(run, argparse.Namespace(), "micrograd-plus demo") == 2
     assert capsys.readouterr().err == f"micrograd-plus demo: error: {str(error) or type(error).__name__}\n"
 
 
-def test_guarded_adds_the_overflow_hint_to_arithmetic_errors_only(capsys):
-    def run_raising(error):
+def test_guard_adds_the_overflow_hint_to_arithmetic_errors_only(capsys):
+    def raising(error):
         def run(args):
             raise error
 
-        return guarded(run, overflow_hint="lower --lr")
+        return run
 
-    namespace = argparse.Namespace(command="demo")
-    assert run_raising(OverflowError("math range error"))(namespace) == 2
+    namespace = argparse.Namespace()
+    assert guard(raising(OverflowError("math range error")), namespace, "micrograd-plus demo", "lower --lr") == 2
     assert (
         capsys.readouterr().err
         == "micrograd-plus demo: error: a calculation overflowed (math range error); lower --lr\n"
     )
-    assert run_raising(ZeroDivisionError("float division by zero"))(namespace) == 2
+    assert guard(raising(ZeroDivisionError("float division by zero")), namespace, "x", "lower --lr") == 2
     assert "error: a calculation failed (float division by zero); lower --lr" in capsys.readouterr().err
-    assert run_raising(ValueError("bad"))(namespace) == 2
+    assert guard(raising(ValueError("bad")), namespace, "micrograd-plus demo", "lower --lr") == 2
     assert capsys.readouterr().err == "micrograd-plus demo: error: bad\n"
 
 
-def test_guarded_passes_the_exit_code_through_and_lets_programming_errors_raise():
-    assert guarded(lambda args: None)(argparse.Namespace()) == 0
-    assert guarded(lambda args: 3)(argparse.Namespace()) == 3
+def test_guard_passes_the_exit_code_through_and_lets_programming_errors_raise():
+    assert guard(lambda args: None, argparse.Namespace(), "x") == 0
+    assert guard(lambda args: 3, argparse.Namespace(), "x") == 3
 
     def broken(args):
         return args.no_such_option
 
     with pytest.raises(AttributeError):
-        guarded(broken)(argparse.Namespace())
+        guard(broken, argparse.Namespace(), "x")
 
 
-def test_every_subcommand_is_guarded_and_its_add_parser_documented():
-    for demo in DEMOS:
-        assert demo.add_parser.__doc__, f"{demo.__name__}.add_parser has no docstring"
-    for name in ("moons", "fine-tune", "attention"):
-        parser = argparse.ArgumentParser()
-        module = {"moons": moons, "fine-tune": fine_tuning, "attention": attention}[name]
-        module.add_parser(parser.add_subparsers())
-        run = parser.parse_args([name]).run
-        assert run.__wrapped__.__name__ == "_run"  # the guard wraps a named function, no lambda
+def test_every_command_runs_through_the_one_guard():
+    parser = build_parser()
+    for words in LEAVES:
+        args = parser.parse_args([*words, *REQUIRED.get(words, [])])
+        assert args.prog == f"micrograd-plus {' '.join(words)}" and callable(args.run)
 
 
-def test_output_folder_is_created_and_a_file_in_its_path_is_named(tmp_path):
-    assert output_folder(tmp_path / "new" / "inner") == tmp_path / "new" / "inner"
-    assert (tmp_path / "new" / "inner").is_dir()
-    (tmp_path / "afile").touch()
-    with pytest.raises(ValueError, match=r"^--out '.*afile' is a file, not a folder"):
-        output_folder(tmp_path / "afile", "--out")
-    with pytest.raises(ValueError, match=r"^--out '.*afile/x/y' cannot be made: '.*afile' is a file, not a folder"):
-        output_folder(tmp_path / "afile" / "x" / "y", "--out")
-
-
-def test_format_table_aligns_columns_in_given_or_measured_widths():
-    assert format_table(["a", "bb"], [["ccc", "1"]], "<>", [5, 4]) == "a      bb\nccc     1"
+def test_format_table_aligns_columns_two_spaces_apart_in_given_or_measured_widths():
+    assert format_table(["a", "bb"], [["ccc", "1"]], "<>", [5, 2]) == "a      bb\nccc     1"
     assert format_table(["name", "n"], [["x", "100"]], "<>") == "name    n\nx     100"
-    assert format_table(["wide", "n"], [["a-wider-cell", "7"]], "<>", [4, 3]) == "wide  n\na-wider-cell  7"
+    assert format_table(["wide", "n"], [["a-wider-cell", "7"]], "<>", [4, 1]) == "wide  n\na-wider-cell  7"
+    assert format_table(["k", "v"], [["a", "1"]], "<>", rule=True, indent="  ") == "  k  v\n  -  -\n  a  1"
     with pytest.raises(ValueError, match="one alignment .'<' or '>'. and one width per column"):
         format_table(["a", "b"], [], "<")
+
+
+# ---- every output folder is checked before any work, and a failed command writes nothing ----------------------
+
+COMMANDS = {  # the command's words before its output folder, and the name of one file it writes there
+    "house-prices": (["house-prices", "--hidden", "8", "--out"], "model.json"),
+    "fine-tune": (["fine-tune", "--out"], "pretrained_city_a.json"),
+    "attention": (["attention", "--out"], "attention.png"),
+    "student-copies": (["exercises", "student-copies"], "01_derivatives.ipynb"),
+}
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Make the work of every command fail the test: a bad output folder must be found before it."""
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the command started its work before checking its output folder")
+
+    for target in (
+        "micrograd_plus.demos.house_prices.fit", "micrograd_plus.demos.fine_tuning.fit",
+        "micrograd_plus.demos.attention._train", "micrograd_plus.exercises.student_copies.student_notebook",
+    ):  # fmt: skip
+        monkeypatch.setattr(target, fail)
+
+
+def read_only(monkeypatch, folder):
+    """Make `folder` refuse new files, as a read-only folder does for a user who is not root (tests run as root)."""
+    import tempfile
+
+    real = tempfile.mkdtemp
+
+    def mkdtemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).resolve().is_relative_to(folder):
+            raise PermissionError(13, "Permission denied", str(dir) + "/.write-check-xyz")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("file", "'{out}' is a file, not a folder"),
+        ("file_in_path", "cannot be made: '{parent}' is a file, not a folder"),
+        ("folder_named_like_an_output", "holds a folder named '{name}' where this command writes its file"),
+        ("read_only", "cannot write into '{out}' (Permission denied); choose a folder you can write to"),
+    ],
+)
+def test_every_command_refuses_a_bad_output_folder_before_work_and_writes_nothing(
+    command, bad, message, tmp_path, monkeypatch, capsys, no_work
+):
+    words, name = COMMANDS[command]
+    monkeypatch.chdir(tmp_path)
+    out = parent = "target"
+    if bad == "file":
+        (tmp_path / out).write_text("keep me")
+    elif bad == "file_in_path":
+        (tmp_path / parent).write_text("keep me")
+        out = "target/inner"
+    elif bad == "folder_named_like_an_output":
+        (tmp_path / out / name).mkdir(parents=True)
+    else:
+        (tmp_path / out).mkdir()
+        read_only(monkeypatch, tmp_path / out)
+    before = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*"))
+    assert main([*words, out]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message.format(out=out, parent=parent, name=name) in error, error
+    assert ".tmp" not in error and "staging" not in error and "write-check" not in error
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == before

@@ -1,7 +1,6 @@
 """Exercises: each check() passes its reference solution, reports a stub as "not attempted", and names the mistake
 in known-wrong answers; student copies replace exactly the marked solutions."""
 
-import argparse
 import inspect
 import json
 import math
@@ -9,6 +8,7 @@ import math
 import pytest
 
 from micrograd_plus import SGD, Value, mse_loss
+from micrograd_plus.__main__ import main
 from micrograd_plus.exercises import (
     ERROR,
     EXERCISES,
@@ -19,7 +19,6 @@ from micrograd_plus.exercises import (
     backward_bug,
     buggy_backward,
     chain_rule,
-    cli,
     cube_op,
     descend,
     get_exercise,
@@ -547,10 +546,7 @@ def test_student_notebook_stubs_solutions_and_clears_outputs():
 
 
 def run_cli(*argv):
-    parser = argparse.ArgumentParser()
-    cli.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["exercises", *argv])
-    return args.run(args)
+    return main(["exercises", *argv])
 
 
 def test_cli_writes_student_copies_of_every_solution_notebook(tmp_path, capsys):
@@ -578,9 +574,9 @@ def test_cli_refuses_to_overwrite_the_solutions_and_reports_a_missing_folder(tmp
     source = tmp_path / "solutions"
     source.mkdir()
     (source / "a.ipynb").write_text(json.dumps(notebook(("code", SOLVED_CELL))))
-    assert run_cli("student-copies", str(source), "--source", str(source)) == 1
+    assert run_cli("student-copies", str(source), "--source", str(source)) == 2
     assert "would erase the solutions" in capsys.readouterr().err
-    assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(tmp_path / "nowhere")) == 1
+    assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(tmp_path / "nowhere")) == 2
     assert "nowhere does not exist" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -590,7 +586,7 @@ def test_cli_leaves_no_files_when_a_notebook_has_a_broken_marker(tmp_path, capsy
     source.mkdir()
     (source / "a.ipynb").write_text(json.dumps(notebook(("code", SOLVED_CELL))))
     (source / "b.ipynb").write_text(json.dumps(notebook(("code", "def f():\n    ### BEGIN SOLUTION\n"))))
-    assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(source)) == 1
+    assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(source)) == 2
     assert "b.ipynb, cell 0, line 2" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -604,7 +600,7 @@ def test_cli_refuses_to_overwrite_existing_notebooks_unless_forced(tmp_path, cap
     out.mkdir()
     work = out / "01_cube.ipynb"
     work.write_text("a student's work")
-    assert run_cli("student-copies", str(out), "--source", str(source)) == 1
+    assert run_cli("student-copies", str(out), "--source", str(source)) == 2
     error = capsys.readouterr().err
     assert "already holds 01_cube.ipynb; a student's work may be in them" in error and "--force" in error
     assert work.read_text() == "a student's work"

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from micrograd_plus.files import _umask, read_json, save_json, write_atomically
+from micrograd_plus.files import OutputFolder, _umask, read_json, save_json, write_atomically
 
 
 def test_write_atomically_writes_text_and_bytes(tmp_path):
@@ -95,10 +95,75 @@ def test_read_json_gives_one_clear_error_for_each_kind_of_bad_file(tmp_path, con
 def test_read_json_missing_file_and_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="no file at .*missing.json.*expected a test thing"):
         read_json(tmp_path / "missing.json", FORMAT, WHAT)
-    with pytest.raises(ValueError, match="is a folder, not a file; expected a test thing"):
+    with pytest.raises(IsADirectoryError, match="is a folder, not a file; expected a test thing"):
         read_json(tmp_path, FORMAT, WHAT)
 
 
 def test_read_json_returns_the_object_it_read(tmp_path):
     path = save_json(tmp_path / "thing.json", {"format": FORMAT, "version": 1, "weights": [1.5]})
     assert read_json(path, FORMAT, WHAT) == {"format": FORMAT, "version": 1, "weights": [1.5]}
+
+
+def test_a_folder_that_refuses_the_temporary_file_is_named_not_the_temporary_file(tmp_path, monkeypatch):
+    import tempfile
+
+    def refuse(*args, dir=None, prefix="", suffix=""):
+        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}abcd{suffix}")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError) as caught:
+        write_atomically(tmp_path / "graph.svg", "<svg/>")
+    assert str(caught.value) == f"cannot write '{tmp_path / 'graph.svg'}': Permission denied"
+
+
+# ---- OutputFolder: checked before any work, written whole -----------------------------------------------------
+
+
+def test_output_folder_moves_every_file_in_at_the_end_and_leaves_nothing_else(tmp_path):
+    output = OutputFolder(tmp_path / "new" / "out", ["a.txt", "b.json"])
+    assert not (tmp_path / "new").exists()  # checking writes nothing
+    with output.writing() as staging:
+        write_atomically(staging / "a.txt", "A")
+        save_json(staging / "b.json", {"b": 1})
+        assert not (tmp_path / "new" / "out" / "a.txt").exists()  # not before the end
+    assert sorted(p.name for p in (tmp_path / "new" / "out").iterdir()) == ["a.txt", "b.json"]  # no staging left
+    assert (tmp_path / "new" / "out" / "a.txt").read_text() == "A"
+
+
+def test_a_failure_while_writing_leaves_the_folder_as_it_was_and_names_the_folder(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.txt").write_text("old")
+    output = OutputFolder(tmp_path / "out", ["a.txt", "b.txt"])
+    with pytest.raises(OSError) as caught, output.writing() as staging:
+        write_atomically(staging / "a.txt", "new")
+        raise OSError(28, "No space left on device", str(staging / ".b.txt.xyz.tmp"))
+    assert (
+        str(caught.value) == f"--out '{tmp_path / 'out'}': could not write the output files (No space left on device)"
+    )
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.txt"] and (
+        tmp_path / "out" / "a.txt"
+    ).read_text() == "old"
+    made = OutputFolder(tmp_path / "made" / "deeper", ["a.txt"])
+    with pytest.raises(ValueError, match="the demo's own error"), made.writing():
+        raise ValueError("the demo's own error")  # any error: the folders made for the files are removed too
+    assert not (tmp_path / "made").exists()
+
+
+def test_output_folder_names_the_option_and_refuses_bad_folders_at_once(tmp_path):
+    (tmp_path / "afile").touch()
+    with pytest.raises(ValueError, match=r"^OUT '.*afile' is a file, not a folder"):
+        OutputFolder(tmp_path / "afile", [], "OUT")
+    with pytest.raises(ValueError, match=r"^--out '.*afile/x/y' cannot be made: '.*afile' is a file, not a folder"):
+        OutputFolder(tmp_path / "afile" / "x" / "y", [])
+    (tmp_path / "out" / "report.txt").mkdir(parents=True)
+    with pytest.raises(ValueError, match="holds a folder named 'report.txt' where this command writes its file"):
+        OutputFolder(tmp_path / "out", ["model.json", "report.txt"])
+
+
+def test_output_folder_says_which_file_it_was_not_told_of(tmp_path):
+    with (
+        pytest.raises(RuntimeError, match=r"not told of the files \['c.txt'\]"),
+        OutputFolder(tmp_path, ["a"]).writing() as staging,
+    ):
+        (staging / "c.txt").write_text("?")
+    assert list(tmp_path.iterdir()) == []

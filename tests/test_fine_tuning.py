@@ -77,12 +77,14 @@ def test_save_and_load_pretrained_round_trips_exactly(tmp_path):
     assert loaded_hyperparameters == hyperparameters
     assert (loaded_features.mean, loaded_features.scale) == (features.mean, features.scale)
     assert (loaded_target.mean, loaded_target.scale) == (target.mean, target.scale)
-    assert json.loads(path.read_text())["state_dict"] == model.state_dict()  # plain JSON, no pickle
+    saved = json.loads(path.read_text())  # plain JSON in the one model format, no pickle
+    assert (saved["format"], saved["networks"]["model"]["class"]) == ("micrograd_plus.model", "MLP")
+    assert saved["networks"]["model"]["state_dict"] == model.state_dict()
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]  # the temporary file was renamed away
 
 
 def test_load_pretrained_rejects_missing_and_foreign_files(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no file at .*absent.json.*a micrograd_plus pre-trained model"):
+    with pytest.raises(FileNotFoundError, match="no file at .*absent.json.*; expected a micrograd_plus model"):
         load_pretrained(tmp_path / "absent.json")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
@@ -90,7 +92,7 @@ def test_load_pretrained_rejects_missing_and_foreign_files(tmp_path):
         load_pretrained(broken)
     foreign = tmp_path / "foreign.json"
     foreign.write_text(json.dumps({"layers.0.neurons.0.w.0": 1.0}))
-    with pytest.raises(ValueError, match="foreign.json' is not a micrograd_plus pre-trained model"):
+    with pytest.raises(ValueError, match="foreign.json' is not a micrograd_plus model .*: it has no 'format' field"):
         load_pretrained(foreign)
 
 
@@ -101,12 +103,25 @@ def saved_bundle(tmp_path) -> tuple[dict, object]:
     return json.loads(path.read_text()), tmp_path / "changed.json"
 
 
-@pytest.mark.parametrize("entry", ["architecture", "features", "target", "state_dict", "hyperparameters"])
-def test_load_pretrained_without_an_entry_names_the_file_and_the_entry_not_a_key_error(tmp_path, entry):
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ("networks", r"damaged model file \(field networks\): it has no 'networks'"),
+        (
+            "feature_scaling",
+            "not a usable pre-trained model: it needs feature_scaling, target_scaling and hyperparameters",
+        ),
+        (
+            "hyperparameters",
+            "not a usable pre-trained model: it needs feature_scaling, target_scaling and hyperparameters",
+        ),
+    ],
+)
+def test_load_pretrained_without_an_entry_names_the_file_and_the_entry_not_a_key_error(tmp_path, entry, message):
     bundle, path = saved_bundle(tmp_path)
     del bundle[entry]
     path.write_text(json.dumps(bundle))
-    with pytest.raises(ValueError, match=f"changed.json' is a damaged pre-trained model: it has no entry '{entry}'"):
+    with pytest.raises(ValueError, match=f"changed.json' .*{message}"):
         load_pretrained(path)
 
 
@@ -117,55 +132,100 @@ def test_load_pretrained_of_a_file_that_is_not_utf8_is_a_value_error_not_a_unico
         load_pretrained(path)
 
 
+MODEL = ("networks", "model")
+
+
 @pytest.mark.parametrize(
     "damage, message",
     [
         (
-            lambda b: b.update(architecture=[3, [4, 1]]),
-            "'architecture' must be an object with nin, nouts and activation",
+            lambda b: b["networks"]["model"].update(arguments=[3, [4, 1]]),
+            r"\(field networks.model.arguments\): expected",
         ),
-        (lambda b: b["architecture"].update(nin=0), "nin must be a positive whole number, got 0"),
-        (lambda b: b["architecture"].update(nin=2), "Error.s. in loading state_dict for MLP: unexpected keys"),
-        (lambda b: b["features"].update(mean=[0.0, 0.0]), "mean has 2 columns but scale has 3"),
+        (lambda b: b["networks"]["model"]["arguments"].update(nin=0), "nin must be a positive whole number, got 0"),
         (
-            lambda b: b["state_dict"].update({"layers.0.neurons.0.w.0": "1"}),
-            "Error.s. in loading state_dict .* must be a number, got str",
+            lambda b: b["networks"]["model"]["arguments"].update(nin=2),
+            "an MLP of 17 parameters, but the state_dict holds 21",
         ),
-        (lambda b: b["hyperparameters"].update(lr=-1), "lr .the learning rate. must be a number > 0"),
+        (lambda b: b["feature_scaling"].update(mean=[0.0, 0.0]), "mean has 2 columns but scale has 3"),
+        (
+            lambda b: b["networks"]["model"]["state_dict"].update({"layers.0.neurons.0.w.0": "1"}),
+            r"the value of 'layers.0.neurons.0.w.0' must be a number, got str",
+        ),
+        (
+            lambda b: (
+                b["networks"]["model"]["state_dict"].update(
+                    {"layers.0.neurons.0.w.9": 1.0, "layers.0.neurons.0.w.0": 0}
+                )
+                or b["networks"]["model"]["state_dict"].pop("layers.0.neurons.0.w.0")
+            ),
+            "Error.s. in loading state_dict for MLP: missing keys: .* unexpected keys",
+        ),
+        (lambda b: b["hyperparameters"].update(lr=-1), "lr must be >= 0, got -1"),
     ],
 )
 def test_load_pretrained_wraps_errors_rebuilding_the_model_as_a_damaged_file(tmp_path, damage, message):
     bundle, path = saved_bundle(tmp_path)
     damage(bundle)
     path.write_text(json.dumps(bundle))
-    with pytest.raises(ValueError, match=f"changed.json' is a damaged pre-trained model: {message}"):
+    with pytest.raises(
+        ValueError, match=f"changed.json' (is a damaged model file|is not a usable pre-trained).*{message}"
+    ):
         load_pretrained(path)
 
 
 def test_load_pretrained_rejects_standardisers_that_do_not_fit_the_model(tmp_path):
     bundle, path = saved_bundle(tmp_path)
-    bundle["features"] = {"mean": [0.0] * 2, "scale": [1.0] * 2}
+    bundle["feature_scaling"] = {"mean": [0.0] * 2, "scale": [1.0] * 2}
     path.write_text(json.dumps(bundle))
     with pytest.raises(ValueError, match="standardisers are for 2 features .* the model takes 3 inputs"):
         load_pretrained(path)
 
 
 @pytest.mark.parametrize(
-    "damage, entry",
+    "damage, message",
     [
-        (lambda b: b["features"]["mean"].__setitem__(1, float("nan")), r"\['features'\]\['mean'\]\[1\] is nan"),
-        (lambda b: b["target"].update(mean=[float("-inf")]), r"\['target'\]\['mean'\]\[0\] is -inf"),
         (
-            lambda b: b["state_dict"].update({"layers.1.neurons.0.b": float("inf")}),
-            r"\['state_dict'\]\['layers.1.neurons.0.b'\] is inf",
+            lambda b: b["feature_scaling"]["mean"].__setitem__(1, float("nan")),
+            r"\(field feature_scaling\): mean\[1\] is not a finite number \(it is nan\)",
+        ),
+        (
+            lambda b: b["target_scaling"].update(mean=[float("-inf")]),
+            r"\(field target_scaling\): mean\[0\] is not a finite number \(it is -inf\)",
+        ),
+        (
+            lambda b: b["networks"]["model"]["state_dict"].update({"layers.1.neurons.0.b": float("inf")}),
+            r"\(field networks.model.state_dict\): the value of 'layers.1.neurons.0.b' is not a finite number",
         ),
     ],
 )
-def test_load_pretrained_rejects_non_finite_numbers_naming_the_entry(tmp_path, damage, entry):
+def test_load_pretrained_rejects_non_finite_numbers_naming_the_entry(tmp_path, damage, message):
     bundle, path = saved_bundle(tmp_path)
     damage(bundle)
     path.write_text(json.dumps(bundle))  # json writes NaN and Infinity, and Python's json reads them back
-    with pytest.raises(ValueError, match=f"changed.json' is a damaged pre-trained model: its entry {entry}"):
+    with pytest.raises(ValueError, match=f"changed.json' is a damaged model file {message}"):
+        load_pretrained(path)
+
+
+def test_a_pretrained_file_of_the_previous_format_still_loads(tmp_path):
+    model = MLP(3, [4, 1], activation="tanh", seed=9)
+    features, target = fitted_standardizers(random.Random(1))
+    old = {
+        "format": "micrograd_plus pretrained MLP v1",
+        "architecture": {"nin": 3, "nouts": [4, 1], "activation": "tanh"},
+        "hyperparameters": Hyperparameters(hidden=[4]).to_dict(),
+        "features": features.to_dict(),
+        "target": target.to_dict(),
+        "state_dict": model.state_dict(),
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    loaded, hyperparameters, loaded_features, _ = load_pretrained(path)
+    assert loaded.state_dict() == model.state_dict() and hyperparameters.hidden == [4]
+    assert loaded_features.mean == features.mean
+    old["state_dict"]["layers.0.neurons.0.w.0"] = 1e308
+    path.write_text(json.dumps(old))
+    with pytest.raises(ValueError, match=r"old.json' is a damaged model file \(field networks.model.state_dict\)"):
         load_pretrained(path)
 
 
@@ -214,14 +274,6 @@ def test_fine_tune_cli_prints_the_table(tmp_path, capsys):
     assert (tmp_path / "fine_tuning.png").exists()
 
 
-@pytest.mark.parametrize("argument", [["--small", "1"], ["--epochs", "0"], ["--pretrain-epochs", "x"]])
-def test_fine_tune_cli_rejects_bad_numbers_with_usage(argument, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["fine-tune", *argument])
-    assert exit_info.value.code == 2
-    assert "expected a whole number" in capsys.readouterr().err
-
-
 @pytest.mark.parametrize(
     "kwargs, message",
     [
@@ -230,6 +282,7 @@ def test_fine_tune_cli_rejects_bad_numbers_with_usage(argument, capsys):
         ({"n_pretrain": 20.0}, "n_pretrain must be a positive whole number, got 20.0"),
         ({"epochs": 0}, "epochs must be a positive whole number, got 0"),
         ({"hidden": True}, "hidden must be a positive whole number, got True"),
+        ({"head_lr": -1.0}, "lr must be >= 0, got -1.0"),
     ],
 )
 def test_fine_tuning_demo_rejects_bad_arguments(kwargs, message):

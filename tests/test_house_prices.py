@@ -207,20 +207,28 @@ def write_json(tmp_path, data) -> str:
         (lambda m: json.dumps(m)[:200], "is not valid JSON"),
         (
             lambda m: {"format": "keras", "weights": []},
-            "is not a micrograd_plus house-price model .*: its format is 'keras'",
+            "is not a micrograd_plus model .*: its format is 'keras', expected 'micrograd_plus.model'",
         ),
-        (lambda m: [1, 2, 3], "is not a micrograd_plus house-price model"),
-        (lambda m: {**m, "version": 99}, "has format version 99; this program reads version 1"),
+        (lambda m: [1, 2, 3], "is not a micrograd_plus model .*: it holds a JSON list, not an object"),
+        (lambda m: {**m, "version": 99}, r"\(field version\): it is 99; this program reads version 1"),
         (
             lambda m: {k: v for k, v in m.items() if k != "feature_scaling"},
-            "damaged .* missing the entry 'feature_scaling'",
+            "is not a usable house-price model: it has no field 'feature_scaling'",
         ),
         (
             lambda m: {**m, "networks": {"linear": {**m["networks"]["linear"], "state_dict": {}}}},
-            "damaged .*missing keys",
+            r"damaged model file \(field networks.linear.arguments\): .* MLP of 12 parameters, .* state_dict holds 0",
+        ),
+        (
+            lambda m: m["networks"]["linear"]["state_dict"].pop("layers.0.neurons.0.b") and m,
+            r"damaged model file \(field networks.linear.arguments\): .*state_dict holds 11",
+        ),
+        (
+            lambda m: {**m, "networks": {**m["networks"], "linear": {**m["networks"]["linear"], "class": "os.system"}}},
+            r"\(field networks.linear.class\): 'os.system' is not a class this reader builds \(MLP\)",
         ),
     ],
-    ids=["truncated", "foreign", "not_a_dict", "version", "no_scaling", "empty_state_dict"],
+    ids=["truncated", "foreign", "not_a_dict", "version", "no_scaling", "empty_state_dict", "missing_key", "class"],
 )
 def test_corrupt_or_foreign_json_is_refused_with_the_reason(tmp_path, saved_model, change, message, capsys):
     path = write_json(tmp_path, change(saved_model))
@@ -231,7 +239,7 @@ def test_corrupt_or_foreign_json_is_refused_with_the_reason(tmp_path, saved_mode
 
 
 def test_missing_model_file_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no file at .*absent.json.*written by `micrograd-plus house-prices`"):
+    with pytest.raises(FileNotFoundError, match="no file at .*absent.json.* written by `micrograd-plus house-prices`"):
         load_model(tmp_path / "absent.json")
 
 
@@ -239,8 +247,8 @@ def test_missing_model_file_is_named(tmp_path):
     "house, message",
     [
         (["pool=1"], "the model has no feature 'pool'; its features are: lotsize, bedrooms"),
-        (["lotsize=big"], "'big' is not a number"),
-        (["lotsize"], "NAME=VALUE pairs such as lotsize=5000"),
+        (["lotsize=big"], "argument --house: lotsize=big: 'big' is not a number"),
+        (["lotsize"], "argument --house: expected NAME=VALUE pairs such as lotsize=5000"),
     ],
 )
 def test_predict_reports_bad_house_arguments(cli_run, capsys, house, message):
@@ -322,13 +330,19 @@ def test_guarded_catches_arithmetic_error_and_the_csv_refuses_absurd_magnitudes(
     [
         (
             lambda m: m["networks"]["linear"]["state_dict"].update({"layers.0.neurons.0.w.3": float("nan")}),
-            "w.3' is nan",
+            r"\(field networks.linear.state_dict\): the value of 'layers.0.neurons.0.w.3' is not a finite number",
         ),
-        (lambda m: m["feature_scaling"]["mean"].__setitem__(2, float("nan")), r"'feature_scaling': mean\[2\] is nan"),
-        (lambda m: m["target_scaling"]["scale"].__setitem__(0, float("inf")), r"'target_scaling': scale\[0\] is inf"),
+        (
+            lambda m: m["feature_scaling"]["mean"].__setitem__(2, float("nan")),
+            r"\(field feature_scaling\): mean\[2\] is not a finite number \(it is nan\)",
+        ),
+        (
+            lambda m: m["target_scaling"]["scale"].__setitem__(0, float("inf")),
+            r"\(field target_scaling\): scale\[0\] is not a finite number \(it is inf\)",
+        ),
         (
             lambda m: m["networks"]["mlp"]["history"]["train_loss"].append(float("nan")),
-            "'train_loss' that is not a list",
+            r"\(field networks.mlp.history\): train_loss\[3\] is not a finite number",
         ),
     ],
     ids=["nan_weight", "nan_mean", "infinite_scale", "nan_history"],
@@ -336,7 +350,7 @@ def test_guarded_catches_arithmetic_error_and_the_csv_refuses_absurd_magnitudes(
 def test_nan_in_a_saved_model_is_refused_naming_the_field(tmp_path, saved_model, change, message, capsys):
     change(saved_model)
     path = write_json(tmp_path, saved_model)  # json.dumps writes NaN and Infinity, and json.loads reads them back
-    with pytest.raises(ValueError, match="damaged house-price model: .*" + message):
+    with pytest.raises(ValueError, match="model.json' is a damaged model file .*" + message):
         load_model(path)
     assert main(["predict", "--model", path, "--house", "lotsize=5000"]) == 2
     assert "cannot convert" not in capsys.readouterr().err
@@ -389,21 +403,30 @@ def test_predict_house_refuses_a_feature_given_twice_and_reads_values_like_the_c
         "--house gives lotsize twice (lotsize=5000 and lotsize=6000); give each feature once" in capsys.readouterr().err
     )
     assert main(["predict", "--model", model, "--house", "airco=YES", "lotsize=1e300"]) == 2
-    assert "--house lotsize=1e300: '1e300' is too large" in capsys.readouterr().err  # the CSV loader's rule
+    assert "argument --house: lotsize=1e300: '1e300' is too large" in capsys.readouterr().err  # the CSV loader's
     assert main(["predict", "--model", model, "--house", "airco=True", "driveway=no"]) == 0
     assert "House: driveway=0 airco=1" in capsys.readouterr().out
 
 
-def test_report_is_written_atomically(tmp_path, monkeypatch):
+def test_a_run_that_fails_while_writing_leaves_no_file_and_names_no_temporary_one(tmp_path, monkeypatch, capsys):
     import micrograd_plus.demos.house_prices as house_prices
 
-    written = []
-    real = house_prices.write_atomically
-    monkeypatch.setattr(
-        house_prices, "write_atomically", lambda path, text: (written.append(path), real(path, text))[1]
-    )
-    run_house_prices(hyperparameters=Hyperparameters(epochs=1), out=tmp_path, quiet=True)
-    assert written == [tmp_path / "report.txt"]
+    def disk_full(*args, path, **kwargs):
+        path.write_bytes(b"half a picture")
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(house_prices, "plot_feature_importance", disk_full)
+    out = tmp_path / "new" / "out"
+    assert main(["house-prices", "--epochs", "1", "--quiet", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert f"--out '{out}': could not write the output files (No space left on device)" in error
+    assert ".staging" not in error and ".tmp" not in error
+    assert list(tmp_path.iterdir()) == []  # not even the folders made for it
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "model.json").write_text("an older model")
+    assert main(["house-prices", "--epochs", "1", "--quiet", "--out", str(tmp_path / "kept")]) == 2
+    assert [path.name for path in (tmp_path / "kept").iterdir()] == ["model.json"]
+    assert (tmp_path / "kept" / "model.json").read_text() == "an older model"
 
 
 def test_default_hyperparameters_are_copied_not_shared(tmp_path, monkeypatch):
@@ -426,5 +449,7 @@ def test_default_hyperparameters_are_copied_not_shared(tmp_path, monkeypatch):
 
 def test_the_model_class_lives_in_house_model_and_house_prices_still_exports_it():
     from micrograd_plus.demos import house_model
+    from micrograd_plus.saved_model import SavedModel
 
     assert HousePriceModel is house_model.HousePriceModel and load_model is house_model.load_model
+    assert issubclass(HousePriceModel, SavedModel)  # one model format for every demo

@@ -6,8 +6,9 @@ import math
 import pytest
 
 from micrograd_plus.datasets import Dataset, load_csv, load_features, load_windsor, make_houses
+from micrograd_plus.datasets.dataset import check_number
 from micrograd_plus.datasets.houses import DEFAULT_BIAS, DEFAULT_WEIGHTS, WINDSOR_PATH, parse_value
-from micrograd_plus.train import least_squares, r2_score
+from micrograd_plus.metrics import least_squares, r2_score
 
 WINDSOR_COLUMNS = [
     "price", "lotsize", "bedrooms", "bathrms", "stories", "driveway",
@@ -88,7 +89,7 @@ def test_load_features_reads_houses_without_a_price_column(tmp_path):
 
 
 def test_missing_file_names_the_path(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no CSV file at .*nope.csv"):
+    with pytest.raises(FileNotFoundError, match="no file at .*nope.csv.*; expected a CSV file of house sales"):
         load_csv(tmp_path / "nope.csv")
 
 
@@ -145,7 +146,7 @@ def test_non_numeric_target_cell_is_reported_too(tmp_path):
         ("price,size\n100,50,7\n", "has 3 cells, but the header has 2 columns"),
         ("price,size\n100\n", "has 1 cells, but the header has 2 columns"),
         ("price,size,size\n1,2,3\n", r"more than once: \['size'\]"),
-        ("price,,size\n1,2,3\n", "column 2 of the header line has no name"),
+        ("price,,size\n1,2,3\n", "the header line of .* has an empty name at position 2; name every column"),
         ("price\n1\n", "no column besides the target"),
     ],
     ids=["empty_cell", "nan", "inf", "too_many_cells", "too_few_cells", "duplicate_column", "unnamed", "no_features"],
@@ -234,7 +235,7 @@ def test_nonlinear_prices_are_beyond_any_weighted_sum():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"n": 0}, "positive whole number of houses"),
+        ({"n": 0}, r"n \(the number of houses\) must be a positive whole number, got 0"),
         ({"noise": -1.0}, "noise is a standard deviation"),
         ({"weights": {"pool": 5.0}}, "no feature 'pool'"),
     ],
@@ -270,3 +271,25 @@ def test_parse_value_reads_numbers_and_yes_no_words(text, value):
 def test_parse_value_refuses_what_is_not_a_value(text, message):
     with pytest.raises(ValueError, match=message):
         parse_value(text)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("1.5", "x must be a number, got str: '1.5'"),
+        (True, "x must be a number, got bool: True"),
+        (None, "x must be a number, got NoneType"),
+        (float("nan"), r"x is not a finite number \(it is nan\)"),
+        (float("-inf"), r"x is not a finite number \(it is -inf\)"),
+        (-1e101, r"x is too large \(-1e\+101\)"),
+        (10**400, r"x is too large \(a whole number of 401 digits\)"),
+        (-(10**400), r"x is too large \(a whole number of 401 digits\)"),
+    ],
+)
+def test_the_one_number_check_refuses_what_no_file_should_hold(value, message):
+    with pytest.raises(ValueError, match=message):
+        check_number(value, "x")
+
+
+def test_the_one_number_check_accepts_finite_numbers_up_to_the_limit():
+    assert [check_number(v, "x") for v in (0, -3, 2.5, 1e100, -1e100, 10**20)] == [0.0, -3.0, 2.5, 1e100, -1e100, 1e20]

@@ -69,7 +69,14 @@ def test_to_dict_and_from_dict_round_trip():
 
 @pytest.mark.parametrize(
     "data, message",
-    [({"mean": [0.0]}, "keys 'mean' and 'scale'"), ({"mean": [0.0], "scale": [0.0]}, "positive finite")],
+    [
+        ({"mean": [0.0]}, "keys 'mean' and 'scale'"),
+        ({"mean": [0.0], "scale": [0.0]}, r"scale\[0\] is 0.0; every scale must be a positive number >= 1e-100"),
+        ({"mean": "0", "scale": [1.0]}, "a Standardizer's 'mean' is a list of numbers, got '0'"),
+        ({"mean": ["0"], "scale": [1.0]}, r"mean\[0\] must be a number, got str"),
+        ({"mean": [1e101], "scale": [1.0]}, r"mean\[0\] is too large \(1e\+101\)"),
+        ({"mean": [0.0], "scale": [1e-101]}, r"scale\[0\] is 1e-101; every scale must be a positive number >= 1e-100"),
+    ],
 )
 def test_from_dict_rejects_bad_descriptions(data, message):
     with pytest.raises(ValueError, match=message):
@@ -173,10 +180,10 @@ def test_standardise_puts_a_dataset_on_the_training_scales():
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"mean": [0.0, float("nan")], "scale": [1.0, 1.0]}, r"mean\[1\] is nan; every mean must be a finite number"),
-        ({"mean": [float("inf")], "scale": [1.0]}, r"mean\[0\] is inf"),
-        ({"mean": [0.0], "scale": [float("nan")]}, r"scale\[0\] is nan; every scale must be a positive finite"),
-        ({"mean": [0.0, 1.0], "scale": [1.0, float("inf")]}, r"scale\[1\] is inf"),
+        ({"mean": [0.0, float("nan")], "scale": [1.0, 1.0]}, r"mean\[1\] is not a finite number \(it is nan\)"),
+        ({"mean": [float("inf")], "scale": [1.0]}, r"mean\[0\] is not a finite number \(it is inf\)"),
+        ({"mean": [0.0], "scale": [float("nan")]}, r"scale\[0\] is not a finite number \(it is nan\)"),
+        ({"mean": [0.0, 1.0], "scale": [1.0, float("inf")]}, r"scale\[1\] is not a finite number \(it is inf\)"),
     ],
 )
 def test_standardizer_rejects_non_finite_numbers_naming_the_field(data, message):

@@ -11,9 +11,12 @@ import math
 import random
 from collections.abc import Sequence
 
-from .houses import Dataset
+from ..nn import check_count
+from .dataset import MAX_MAGNITUDE, Dataset, check_number
 
-__all__ = ["Standardizer", "train_test_split", "batches", "linear_in_original_units"]
+__all__ = ["Standardizer", "standardise", "train_test_split", "batches", "linear_in_original_units"]
+
+_MIN_SCALE = 1.0 / MAX_MAGNITUDE  # dividing by a smaller spread would blow values past MAX_MAGNITUDE
 
 
 class Standardizer:
@@ -22,23 +25,22 @@ class Standardizer:
     Features (rows of columns): `fit(X)`, `transform(X)`, `inverse_transform(X)`.
     A target (a plain list of numbers): `fit_target(y)`, `transform_target(y)`, `inverse_transform_target(y)`;
     these treat the list as one column, so use a separate Standardizer for the target.
-    A column with no spread (std 0) gets scale 1.0, so it is only shifted, never divided by zero.
+    A column with no spread (std 0, or below 1e-100) gets scale 1.0, so it is only shifted, never divided by
+    (nearly) zero. Means and scales given or read from a file must be finite numbers within ±1e100.
     `to_dict()` / `from_dict()` turn the fitted numbers into plain JSON data and back.
     """
 
     def __init__(self, mean: Sequence[float] | None = None, scale: Sequence[float] | None = None):
         if (mean is None) != (scale is None):
             raise ValueError("Standardizer needs both mean and scale, or neither (then call fit())")
-        self.mean = None if mean is None else [float(m) for m in mean]
-        self.scale = None if scale is None else [float(s) for s in scale]
+        self.mean = None if mean is None else [check_number(m, f"mean[{i}]") for i, m in enumerate(mean)]
+        self.scale = None if scale is None else [check_number(s, f"scale[{i}]") for i, s in enumerate(scale)]
         if self.mean is not None:
             if len(self.mean) != len(self.scale):
                 raise ValueError(f"mean has {len(self.mean)} columns but scale has {len(self.scale)}")
-            for index, (m, s) in enumerate(zip(self.mean, self.scale)):
-                if not math.isfinite(m):
-                    raise ValueError(f"mean[{index}] is {m}; every mean must be a finite number")
-                if not (math.isfinite(s) and s > 0.0):
-                    raise ValueError(f"scale[{index}] is {s}; every scale must be a positive finite number")
+            for index, s in enumerate(self.scale):
+                if not s >= _MIN_SCALE:
+                    raise ValueError(f"scale[{index}] is {s}; every scale must be a positive number >= {_MIN_SCALE}")
 
     def __repr__(self) -> str:
         return f"Standardizer(mean={self.mean}, scale={self.scale})"
@@ -60,7 +62,7 @@ class Standardizer:
                     "(the sum of their squares overflows a float); rescale it, e.g. into thousands"
                 )
             means.append(mean)
-            scales.append(std if std > 0.0 else 1.0)
+            scales.append(std if std >= _MIN_SCALE else 1.0)
         self.mean, self.scale = means, scales
         return self
 
@@ -99,7 +101,10 @@ class Standardizer:
     def from_dict(cls, data: dict) -> "Standardizer":
         """The Standardizer that `to_dict()` described."""
         if not isinstance(data, dict) or set(data) != {"mean", "scale"}:
-            raise ValueError(f"a Standardizer is described by a dict with keys 'mean' and 'scale', got {data!r}")
+            raise ValueError(f"a Standardizer is described by a dict with keys 'mean' and 'scale', got {data!r:.80}")
+        for key in ("mean", "scale"):
+            if not isinstance(data[key], list):
+                raise ValueError(f"a Standardizer's {key!r} is a list of numbers, got {data[key]!r:.80}")
         return cls(data["mean"], data["scale"])
 
     def _check_fitted(self, X: Sequence[Sequence[float]] = ()) -> None:
@@ -144,8 +149,7 @@ def batches(n: int, batch_size: int, rng: random.Random | None = None) -> list[l
 
     With `rng` the indices are shuffled first (a new order each epoch); without it they stay in order.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}")
+    check_count("batch_size", batch_size)
     indices = list(range(n))
     if rng is not None:
         rng.shuffle(indices)

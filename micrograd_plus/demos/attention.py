@@ -12,11 +12,13 @@ from pathlib import Path
 
 from ..attention import SelfAttention
 from ..engine import Value, no_gc
+from ..files import OutputFolder
 from ..losses import mse_loss
 from ..nn import MLP, Layer, Module, as_rng, check_count
 from ..optim import Adam
+from ..train import check_finite
 from ..viz.plots import plot_attention, plot_loss_curves
-from . import format_table, guarded, output_folder, whole_number
+from . import format_table
 
 __all__ = [
     "FlaggedSequences",
@@ -25,8 +27,10 @@ __all__ = [
     "MeanPoolRegressor",
     "AttentionDemoResult",
     "run_attention_demo",
-    "add_parser",
+    "OUTPUT_FILES",
 ]
+
+OUTPUT_FILES = ["attention.png", "training_loss.png"]
 
 
 @dataclass
@@ -104,14 +108,14 @@ class AttentionDemoResult:
 
     def table(self) -> str:
         """The comparison as aligned text, one model per line."""
-        lead = "   "  # the last column is free text, set three spaces apart from the numbers
+        lead = " "  # the last column is free text: one space more than the two between columns
         weight = f"{lead}{self.flagged_attention:.2f} (chance {1.0 / self.length:.2f})"
         rows = [
             ["self-attention, then mean", f"{self.attention_mse:.5f}", f"{self.attention_mae:.5f}", weight],
             ["mean pooling, no attention", f"{self.baseline_mse:.5f}", f"{self.baseline_mae:.5f}", f"{lead}-"],
         ]
         headers = ["model", "test MSE", "test MAE", f"{lead}weight on the flagged token"]
-        return format_table(headers, rows, "<>><", [34, 10, 10, 0])
+        return format_table(headers, rows, "<>><", [34, 8, 8, 0])
 
 
 def _train(model: Module, data: FlaggedSequences, steps: int, batch_size: int, lr: float, seed: int) -> list[float]:
@@ -119,10 +123,11 @@ def _train(model: Module, data: FlaggedSequences, steps: int, batch_size: int, l
     optimizer = Adam(model.parameters(), lr=lr)
     rng = random.Random(seed)
     losses = []
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         batch = rng.sample(range(len(data)), min(batch_size, len(data)))
         with no_gc():
             loss = mse_loss([model(data.sequences[i]) for i in batch], [data.targets[i] for i in batch])
+            check_finite(loss.data, f"training diverged at step {step}: the loss", f"Lower the learning rate ({lr}).")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -134,6 +139,8 @@ def _errors(model: Module, data: FlaggedSequences) -> tuple[float, float]:
     """Mean squared and mean absolute error of `model` on `data`."""
     with no_gc():
         predictions = [model(sequence).data for sequence in data.sequences]
+    for index, prediction in enumerate(predictions):
+        check_finite(prediction, f"the output for test sequence {index}", "The model diverged in training.")
     errors = [p - y for p, y in zip(predictions, data.targets)]
     return sum(e * e for e in errors) / len(errors), sum(abs(e) for e in errors) / len(errors)
 
@@ -163,13 +170,13 @@ def run_attention_demo(
     """Train self-attention and the mean-pooling baseline on flagged sequences; compare them on a test set.
 
     Prints the comparison table (unless quiet) and, when `out` is a folder, saves the attention
-    heatmap of one test sequence there (attention.png). The loss of every training step is kept in
-    the result's `train_losses`.
+    heatmap of one test sequence there (attention.png) and the training losses (training_loss.png): the
+    folder is checked before any work, the files written at the end. The loss of every training step is
+    kept in the result's `train_losses`.
     """
     for name, number in (("steps", steps), ("n_train", n_train), ("n_test", n_test), ("batch_size", batch_size)):
         check_count(name, number)
-    if out is not None:
-        output_folder(out)  # a wrong folder fails now, not after the training
+    output = None if out is None else OutputFolder(out, OUTPUT_FILES)
     train = make_flagged_sequences(n_train, length, seed)
     test = make_flagged_sequences(n_test, length, seed + 1)
     say = (lambda *args: None) if quiet else print
@@ -201,44 +208,24 @@ def run_attention_demo(
     attention_model(example)
     result.example_sequence = [list(token) for token in example]
     result.example_weights = attention_model.attention.last_weights
-    if out is not None:
-        folder = output_folder(out)
+    if output is not None:
         labels = [f"{number:+.2f}" + (" (flag)" if flag else "") for number, flag in example]
-        heatmap = folder / "attention.png"
-        plot_attention(
-            result.example_weights,
-            query_labels=[f"query {i}" for i in range(length)],
-            key_labels=labels,
-            title=f"Where each position looks (target {test.targets[0]:+.2f})",
-            path=heatmap,
-        )
-        curves = folder / "training_loss.png"
-        plot_loss_curves(
-            result.train_losses,
-            title="Training loss: attending vs averaging",
-            ylabel="mean squared error",
-            logy=True,
-            xlabel="training step",
-            path=curves,
-        )
-        result.figures = [heatmap, curves]
-        say(f"saved {heatmap} and {curves}")
+        with output.writing() as staging:
+            plot_attention(
+                result.example_weights,
+                query_labels=[f"query {i}" for i in range(length)],
+                key_labels=labels,
+                title=f"Where each position looks (target {test.targets[0]:+.2f})",
+                path=staging / "attention.png",
+            )
+            plot_loss_curves(
+                result.train_losses,
+                title="Training loss: attending vs averaging",
+                ylabel="mean squared error",
+                logy=True,
+                xlabel="training step",
+                path=staging / "training_loss.png",
+            )
+        result.figures = [Path(out) / name for name in OUTPUT_FILES]
+        say(f"saved {result.figures[0]} and {result.figures[1]}")
     return result
-
-
-def _run(args) -> None:
-    output_folder(args.out, "--out")
-    run_attention_demo(steps=args.steps, length=args.length, seed=args.seed, out=args.out, quiet=args.quiet)
-
-
-def add_parser(subparsers) -> None:
-    """Register the `attention` subcommand."""
-    parser = subparsers.add_parser(
-        "attention", help="self-attention finds the flagged number in a sequence; mean pooling cannot"
-    )
-    parser.add_argument("--steps", type=whole_number(1), default=400, help="training steps per model (default 400)")
-    parser.add_argument("--length", type=whole_number(2), default=6, help="tokens per sequence, >= 2 (default 6)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
-    parser.add_argument("--out", default="attention_output", help="folder for the figures (default attention_output)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing")
-    parser.set_defaults(run=guarded(_run), command="attention")

@@ -10,10 +10,11 @@ in its hidden layer. On city B's test houses we compare four ways to use 20 city
 - fine-tuning the head only: the hidden layer frozen, a fresh output layer trained;
 - fine-tuning all layers, starting from city A's weights, with a smaller learning rate.
 
-The pre-trained model is saved as JSON (its state_dict and its standardisers) and loaded back for
-each fine-tuning run, as you would when someone else pre-trained it.
+The pre-trained model is saved in the one model format (saved_model.py: its state_dict, standardisers
+and hyperparameters) and loaded back for each fine-tuning run, as you would when someone else pre-trained it.
 """
 
+import dataclasses
 import math
 import random
 import tempfile
@@ -21,15 +22,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..datasets.houses import DEFAULT_WEIGHTS, make_houses
 from ..datasets.preprocessing import Standardizer, standardise, train_test_split
-from ..files import read_json, save_json
+from ..datasets.synthetic import DEFAULT_WEIGHTS, make_houses
+from ..files import OutputFolder
 from ..losses import mse_loss
+from ..metrics import r2_score, rmse
 from ..nn import MLP, Layer, check_count
-from ..optim import Adam
-from ..train import Hyperparameters, fit, predict, r2_score, rmse
-from ..viz.plots import plot_loss_curves
-from . import format_table, guarded, output_folder, whole_number
+from ..saved_model import DamagedModelError, SavedModel, load_model, save_model
+from ..train import Hyperparameters, fit, predict
+from ..viz.plots import format_amount, plot_loss_curves
+from . import format_table
 
 __all__ = [
     "CITY_B_WEIGHTS",
@@ -40,7 +42,7 @@ __all__ = [
     "FineTuningRow",
     "FineTuningResult",
     "run_fine_tuning_demo",
-    "add_parser",
+    "OUTPUT_FILES",
 ]
 
 # City B's prices: dollars per unit of each feature (city A uses datasets.houses.DEFAULT_WEIGHTS).
@@ -55,8 +57,7 @@ CITY_B_WEIGHTS = {
 }
 CITY_B_BIAS = 15000.0
 
-PRETRAINED_FORMAT = "micrograd_plus pretrained MLP v1"
-PRETRAINED_FILE = "a micrograd_plus pre-trained model (a JSON file written by save_pretrained())"
+OUTPUT_FILES = ["pretrained_city_a.json", "fine_tuning.png"]
 
 
 def replace_head(model: MLP, seed: int | random.Random = 0) -> Layer:
@@ -81,75 +82,36 @@ def save_pretrained(
 ) -> Path:
     """Save a trained MLP with everything needed to use it again, as JSON, atomically (temp file + rename).
 
-    The file holds the architecture, the hyperparameters, both standardisers and the state_dict:
-    plain numbers and names, never pickle, so it can be read (and checked) by anyone.
+    The file (saved_model.py's format) holds the architecture, the hyperparameters, both standardisers and
+    the state_dict: plain numbers and names, never pickle, so it can be read (and checked) by anyone.
     """
-    path = Path(path)
-    bundle = {
-        "format": PRETRAINED_FORMAT,
-        "architecture": {
-            "nin": model.nin,
-            "nouts": [layer.nout for layer in model.layers],
-            "activation": model.activation,
-        },
-        "hyperparameters": hyperparameters.to_dict(),
-        "features": features.to_dict(),
-        "target": target.to_dict(),
-        "state_dict": model.state_dict(),
-    }
-    return save_json(path, bundle)
+    return save_model(
+        path, SavedModel({"model": model}, features=features, target=target, hyperparameters=hyperparameters)
+    )
 
 
 def load_pretrained(path: str | Path) -> tuple[MLP, Hyperparameters, Standardizer, Standardizer]:
     """Rebuild what save_pretrained() wrote: (model, hyperparameters, feature standardiser, target standardiser).
 
-    A missing file raises FileNotFoundError; anything else wrong with it (not JSON, another format, an entry
-    missing or of the wrong kind, a NaN or infinite number) a ValueError naming the file and what is wrong.
+    A missing file raises FileNotFoundError; anything else wrong with it (not JSON, another format, a field
+    missing or of the wrong kind, a number that is not finite) a ValueError naming the file and the field.
     """
-    bundle = read_json(path, PRETRAINED_FORMAT, PRETRAINED_FILE)
-    where = repr(str(path))
-    bad_number = _first_non_finite(bundle)
-    if bad_number is not None:
-        entry, number = bad_number
-        raise ValueError(
-            f"{where} is a damaged pre-trained model: its entry {entry} is {number!r}; "
-            "a saved model holds finite numbers only"
-        )
+    saved = load_model(path)
     try:
-        architecture = bundle["architecture"]
-        if not isinstance(architecture, dict):
-            raise ValueError(f"'architecture' must be an object with nin, nouts and activation, not {architecture!r}")
-        model = MLP(architecture["nin"], architecture["nouts"], activation=architecture["activation"])
-        model.load_state_dict(bundle["state_dict"])
-        hyperparameters = Hyperparameters.from_dict(bundle["hyperparameters"])
-        features = Standardizer.from_dict(bundle["features"])
-        target = Standardizer.from_dict(bundle["target"])
-        if len(features.mean) != model.nin or len(target.mean) != model.layers[-1].nout:
+        if list(saved.networks) != ["model"]:
+            raise ValueError(f"it holds the networks {list(saved.networks)}, not one network named 'model'")
+        model = saved.networks["model"]
+        if saved.features is None or saved.target is None or saved.hyperparameters is None:
+            raise ValueError("it needs feature_scaling, target_scaling and hyperparameters")
+        if len(saved.features.mean) != model.nin or len(saved.target.mean) != model.layers[-1].nout:
             raise ValueError(
-                f"the standardisers are for {len(features.mean)} features and {len(target.mean)} target(s), "
-                f"but the model takes {model.nin} inputs and gives {model.layers[-1].nout} output(s)"
+                f"the standardisers are for {len(saved.features.mean)} features and {len(saved.target.mean)} "
+                f"target(s), but the model takes {model.nin} inputs and gives {model.layers[-1].nout} output(s)"
             )
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        detail = f"it has no entry {error}" if isinstance(error, KeyError) else str(error)
-        raise ValueError(f"{where} is a damaged pre-trained model: {detail}") from None
-    return model, hyperparameters, features, target
-
-
-def _first_non_finite(data: object, entry: str = "") -> tuple[str, float] | None:
-    """The first NaN or infinity in nested JSON data, as (where, e.g. "['features']['scale'][2]", the number)."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return entry, data
-    if isinstance(data, dict):
-        items = ((f"{entry}[{key!r}]", value) for key, value in data.items())
-    elif isinstance(data, list):
-        items = ((f"{entry}[{index}]", value) for index, value in enumerate(data))
-    else:
-        return None
-    for inner_entry, value in items:
-        found = _first_non_finite(value, inner_entry)
-        if found is not None:
-            return found
-    return None
+        hyperparameters = Hyperparameters.from_dict(saved.hyperparameters)
+    except (TypeError, ValueError) as error:
+        raise DamagedModelError(f"{str(path)!r} is not a usable pre-trained model: {error}") from None
+    return model, hyperparameters, saved.features, saved.target
 
 
 @dataclass
@@ -188,12 +150,12 @@ class FineTuningResult:
                 row.approach,
                 f"{row.trainable}/{row.total}",
                 "-" if row.lr is None else f"{row.lr:g}",
-                f"${row.rmse:,.0f}",
+                format_amount(row.rmse),
                 f"{row.r2:.3f}",
             ]
             for row in self.rows
         ]
-        return format_table(["approach", "trainable", "lr", "test RMSE", "R²"], cells, "<>>>>", [34, 16, 8, 12, 8])
+        return format_table(["approach", "trainable", "lr", "test RMSE", "R²"], cells, "<>>>>", [34, 14, 6, 10, 6])
 
 
 def _dollar_rmse_curve(test_losses: list[float], target: Standardizer) -> list[float]:
@@ -221,21 +183,19 @@ def run_fine_tuning_demo(
     frozen features tolerates a larger step); `fine_tune_lr`, smaller, for all layers, so that 20 houses
     nudge city A's weights rather than overwrite them. Every step is seeded, so the same arguments always
     print the same table. With `out` a folder, the pre-trained model (pretrained_city_a.json) and the
-    learning curves (fine_tuning.png) are saved there.
+    learning curves (fine_tuning.png) are saved there: checked before any work, written at the end.
     """
-    for name, number in (
-        ("n_test", n_test),
-        ("hidden", hidden),
-        ("pretrain_epochs", pretrain_epochs),
-        ("epochs", epochs),
-    ):
+    for name, number in (("n_test", n_test), ("hidden", hidden), ("pretrain_epochs", pretrain_epochs)):
         check_count(name, number)
     if check_count("n_pretrain", n_pretrain) < 10:
         raise ValueError(f"n_pretrain must be a whole number >= 10 (a fifth is kept to test on), got {n_pretrain}")
     if check_count("n_small", n_small) < 2:
         raise ValueError(f"n_small must be a whole number >= 2 (city B houses to learn from), got {n_small}")
-    if out is not None:
-        output_folder(out)  # a wrong folder fails now, not after the pre-training
+    pretrain = Hyperparameters(lr=lr, epochs=pretrain_epochs, batch_size=32, hidden=[hidden], seed=seed)
+    tuning = Hyperparameters(lr=lr, epochs=epochs, batch_size=8, hidden=[hidden], seed=seed)
+    rates = {"scratch": tuning, "head": dataclasses.replace(tuning, lr=head_lr)}
+    rates["all"] = dataclasses.replace(tuning, lr=fine_tune_lr)  # each checks its lr now, not after pre-training
+    output = None if out is None else OutputFolder(out, OUTPUT_FILES)
     say = (lambda *args: None) if quiet else print
     start = time.perf_counter()
 
@@ -244,29 +204,21 @@ def run_fine_tuning_demo(
     a_train, a_test = train_test_split(city_a, test_fraction=0.2, seed=seed)
     features = Standardizer().fit(a_train.X)
     target = Standardizer().fit_target(a_train.y)
-    pretrain = Hyperparameters(lr=lr, epochs=pretrain_epochs, batch_size=32, hidden=[hidden], seed=seed)
     say(f"pre-training on city A: {len(a_train)} houses, {pretrain}")
-    model = MLP(len(features.mean), [hidden, 1], activation=pretrain.activation, seed=seed)
+    model = pretrain.make_model(len(features.mean))
     fit(
-        model,
-        mse_loss,
-        Adam(model.parameters(), lr=pretrain.lr),
-        standardise(a_train, features, target),
-        epochs=pretrain.epochs,
-        batch_size=pretrain.batch_size,
-        seed=seed,
-        progress=not quiet,
-    )
+        model, mse_loss, pretrain.make_optimizer(model.parameters()), standardise(a_train, features, target),
+        epochs=pretrain.epochs, batch_size=pretrain.batch_size, seed=seed, progress=not quiet,
+    )  # fmt: skip
     pretrain_rmse = rmse(a_test.y, target.inverse_transform_target(predict(model, features.transform(a_test.X))))
-    say(f"city A test RMSE after pre-training: ${pretrain_rmse:,.0f}")
+    say(f"city A test RMSE after pre-training: {format_amount(pretrain_rmse)}")
 
-    # 2. Save it as JSON (to a temporary folder when out is None); every approach below loads this file.
+    # 2. Save it as JSON; every approach below loads this file (the output folder gets a copy at the end).
     with tempfile.TemporaryDirectory() as temporary:
-        saved = Path(temporary if out is None else out) / "pretrained_city_a.json"
+        saved = Path(temporary) / "pretrained_city_a.json"
         save_pretrained(saved, model, pretrain, features, target)
+        pretrained_json = saved.read_bytes()
         loaded = [load_pretrained(saved) for _ in range(3)]  # one fresh copy per approach
-    if out is not None:
-        say(f"saved the pre-trained model to {saved}")
 
     # 3. City B: a few houses to learn from, and test houses to judge on.
     city_b = make_houses(n_small + n_test, seed=seed + 1, weights=CITY_B_WEIGHTS, bias=CITY_B_BIAS, nonlinear=True)
@@ -282,88 +234,42 @@ def run_fine_tuning_demo(
         predicted = target.inverse_transform_target(predict(trained, b_test_std.X))
         return rmse(b_test.y, predicted), r2_score(b_test.y, predicted)
 
-    rows, curves = [], {}
-
-    untouched = loaded[0][0]
-    untouched.freeze()
-    rows.append(
-        FineTuningRow(
-            "no fine-tuning (city A model)",
-            untouched.num_parameters(trainable_only=True),
-            untouched.num_parameters(),
-            None,
-            *score(untouched),
-        )
-    )
-
-    scratch = MLP(len(features.mean), [hidden, 1], activation=pretrain.activation, seed=seed + 1)
-    head_only = loaded[1][0]
-    head_only.freeze()  # the hidden layer keeps what city A taught it...
+    untouched = loaded[0][0].freeze()
+    trainable, total = untouched.num_parameters(trainable_only=True), untouched.num_parameters()
+    rows = [FineTuningRow("no fine-tuning (city A model)", trainable, total, None, *score(untouched))]
+    curves = {}
+    scratch = dataclasses.replace(pretrain, seed=seed + 1).make_model(len(features.mean))
+    head_only = loaded[1][0].freeze()  # the hidden layer keeps what city A taught it...
     replace_head(head_only, seed=seed + 1)  # ...and a new, trainable head learns city B's prices
     all_layers = loaded[2][0]  # every weight trainable, starting from city A's
     runs = [
-        ("from scratch on the small set", scratch, lr),
-        ("fine-tune the head only", head_only, head_lr),
-        ("fine-tune all layers, smaller lr", all_layers, fine_tune_lr),
+        ("from scratch on the small set", scratch, rates["scratch"]),
+        ("fine-tune the head only", head_only, rates["head"]),
+        ("fine-tune all layers, smaller lr", all_layers, rates["all"]),
     ]
-    for approach, trained, rate in runs:
+    for approach, trained, settings in runs:
         trainable = trained.num_parameters(trainable_only=True)
-        say(f"  {approach}: {trainable} of {trained.num_parameters()} parameters trainable, lr {rate:g}")
+        say(f"  {approach}: {trainable} of {trained.num_parameters()} parameters trainable, lr {settings.lr:g}")
         history = fit(
-            trained,
-            mse_loss,
-            Adam([p for p in trained.parameters() if p.requires_grad], lr=rate),
-            b_small_std,
-            epochs=epochs,
-            batch_size=8,
-            test=b_test_std,
-            seed=seed,
-            progress=False,
-        )
+            trained, mse_loss, settings.make_optimizer([p for p in trained.parameters() if p.requires_grad]),
+            b_small_std, epochs=epochs, batch_size=settings.batch_size, test=b_test_std, seed=seed, progress=False,
+        )  # fmt: skip
         curves[approach] = _dollar_rmse_curve(history.test_loss, target)
-        rows.append(FineTuningRow(approach, trainable, trained.num_parameters(), rate, *score(trained)))
+        rows.append(FineTuningRow(approach, trainable, trained.num_parameters(), settings.lr, *score(trained)))
     curves = {rows[0].approach: [rows[0].rmse] * epochs, **curves}  # a flat line: it never trains on city B
 
     result = FineTuningResult(rows, curves, pretrain_rmse, n_small)
     say("")
     say(f"city B test set ({n_test} houses):")
     say(result.table())
-    if out is not None:
-        figure = Path(out) / "fine_tuning.png"
-        plot_loss_curves(
-            curves,
-            title=f"City B test error while training on {n_small} city B houses",
-            ylabel="test RMSE ($)",
-            logy=True,
-            path=figure,
-        )
-        result.files = [saved, figure]
-        say(f"saved {figure}")
+    if output is not None:
+        with output.writing() as staging:
+            (staging / OUTPUT_FILES[0]).write_bytes(pretrained_json)
+            plot_loss_curves(
+                curves, title=f"City B test error while training on {n_small} city B houses", ylabel="test RMSE ($)",
+                logy=True, path=staging / OUTPUT_FILES[1],
+            )  # fmt: skip
+        result.files = [Path(out) / name for name in OUTPUT_FILES]
+        say(f"saved the pre-trained model to {result.files[0]} and the learning curves to {result.files[1]}")
     say(f"({time.perf_counter() - start:.1f} s)")
     return result
-
-
-def _run(args) -> None:
-    output_folder(args.out, "--out")
-    run_fine_tuning_demo(
-        n_small=args.small,
-        pretrain_epochs=args.pretrain_epochs,
-        epochs=args.epochs,
-        seed=args.seed,
-        out=args.out,
-        quiet=args.quiet,
-    )
-
-
-def add_parser(subparsers) -> None:
-    """Register the `fine-tune` subcommand."""
-    parser = subparsers.add_parser(
-        "fine-tune", help="pre-train on city A's house prices, fine-tune on 20 houses from city B"
-    )
-    parser.add_argument("--small", type=whole_number(2), default=20, help="city B houses to learn from (default 20)")
-    parser.add_argument("--pretrain-epochs", type=whole_number(1), default=30, help="epochs on city A (default 30)")
-    parser.add_argument("--epochs", type=whole_number(1), default=100, help="epochs on city B (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default 0)")
-    parser.add_argument("--out", default="fine_tuning_output", help="folder for the model and figure")
-    parser.add_argument("--quiet", action="store_true", help="print nothing")
-    parser.set_defaults(run=guarded(_run), command="fine-tune")

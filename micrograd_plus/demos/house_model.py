@@ -1,63 +1,43 @@
-"""A trained house-price model: its networks, its scaling, and saving, loading and predicting with it.
+"""A trained house-price model: a saved model (see saved_model.py) with the house-price job's own views of it.
 
-`house-prices` (demos/house_prices.py) trains a HousePriceModel and saves it as JSON; `load_model` reads it
-back, refusing a corrupt, foreign or non-finite file with the reason; `predict_houses` prices raw houses.
+`house-prices` (demos/house_prices.py) trains a HousePriceModel and saves it in the one model format;
+`load_model` reads it back and checks that it is a house-price model (names, scaling, a "linear" network,
+hyperparameters that describe its networks), naming the file and the field when it is not.
 """
 
-import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..datasets.houses import parse_value
-from ..datasets.preprocessing import Standardizer, linear_in_original_units
+from ..datasets.preprocessing import linear_in_original_units
 from ..engine import Value
-from ..files import read_json, save_json
 from ..nn import MLP
-from ..train import History, Hyperparameters, predict
+from ..saved_model import MODEL_FORMAT, MODEL_VERSION, DamagedModelError, SavedModel, constructor_arguments, save_model
+from ..saved_model import load_model as load_saved_model
+from ..train import Hyperparameters
 
-__all__ = [
-    "HousePriceModel",
-    "load_model",
-    "predict_houses",
-    "parse_house",
-    "describe_network",
-    "MODEL_FORMAT",
-    "MODEL_VERSION",
-]
-
-MODEL_FORMAT = "micrograd_plus.house_price_model"
-MODEL_VERSION = 1
-MODEL_WHAT = "a micrograd_plus house-price model (a model.json written by `micrograd-plus house-prices`)"
+__all__ = ["HousePriceModel", "load_model", "describe_network", "MODEL_FORMAT", "MODEL_VERSION"]
 
 
 @dataclass
-class HousePriceModel:
+class HousePriceModel(SavedModel):
     """Trained networks plus all it takes to use them on raw houses: feature names, scaling, hyperparameters.
 
     networks maps a name ("linear", and "mlp" when hidden layers were asked for) to an MLP that reads
     standardised features and predicts the standardised target; `predict` and `price` do the scaling.
     """
 
-    feature_names: list[str]
-    target_name: str
-    features: Standardizer
-    target: Standardizer
-    hyperparameters: Hyperparameters
-    networks: dict[str, MLP]
-    histories: dict[str, History] = field(default_factory=dict)
-    data: dict = field(default_factory=dict)  # where the training data came from, to reproduce the split
+    hyperparameters: Hyperparameters | None = None
 
     @property
     def main(self) -> str:
         """The network that the plots and the graph show: the MLP when there is one, else the linear neuron."""
         return "mlp" if "mlp" in self.networks else "linear"
 
-    def predict(self, X: Sequence[Sequence[float]], network: str | None = None) -> list[float]:
-        """Prices (in the target's own units) for rows of raw features."""
-        net = self._network(network)
-        return self.target.inverse_transform_target(predict(net, self.features.transform(X)))
+    def network(self, name: str | None = None) -> MLP:
+        """The network called `name` (None: the main one)."""
+        return super().network(self.main if name is None else name)
 
     def price(self, house: Sequence[float], network: str | None = None) -> Value:
         """One prediction as a computation graph, from the raw features (labelled inputs) to the price.
@@ -65,7 +45,7 @@ class HousePriceModel:
         Every step is a Value op, so backward() gives d price / d input: for the linear neuron, the
         gradient on the lot-size input is exactly the learned dollars per square foot.
         """
-        net = self._network(network)
+        net = self.network(network)
         if len(house) != len(self.feature_names):
             raise ValueError(f"a house needs {len(self.feature_names)} features, got {len(house)}")
         standardised = []
@@ -83,41 +63,13 @@ class HousePriceModel:
         weights = [w.data for w in neuron.w]
         return linear_in_original_units(weights, neuron.b.data, self.features, self.target)
 
-    def to_json(self) -> dict:
-        """Plain JSON data: the format and version, names, scaling, hyperparameters, and each state_dict."""
-        return {
-            "format": MODEL_FORMAT,
-            "version": MODEL_VERSION,
-            "feature_names": list(self.feature_names),
-            "target_name": self.target_name,
-            "feature_scaling": self.features.to_dict(),
-            "target_scaling": self.target.to_dict(),
-            "hyperparameters": self.hyperparameters.to_dict(),
-            "data": dict(self.data),
-            "networks": {
-                name: {
-                    "hidden": [layer.nout for layer in net.layers[:-1]],
-                    "activation": net.activation,
-                    "state_dict": net.state_dict(),
-                    "history": _history_json(self.histories.get(name)),
-                }
-                for name, net in self.networks.items()
-            },
-        }
-
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the model as JSON, atomically: a temporary file in the same folder, then a rename."""
-        return save_json(path, self.to_json())
+        """Write the model as JSON (saved_model's format), atomically: a temporary file, then a rename."""
+        return save_model(path, self)
 
     def display_name(self, name: str) -> str:
         """How the report names the network `name`: "linear neuron", or e.g. "MLP 11-8-1 (tanh)"."""
-        return describe_network(name, self._network(name))
-
-    def _network(self, name: str | None) -> MLP:
-        name = self.main if name is None else name
-        if name not in self.networks:
-            raise ValueError(f"this model has no network {name!r}; it has {list(self.networks)}")
-        return self.networks[name]
+        return describe_network(name, self.network(name))
 
 
 def describe_network(name: str, net: MLP) -> str:
@@ -128,112 +80,37 @@ def describe_network(name: str, net: MLP) -> str:
     return f"MLP {sizes} ({net.activation})"
 
 
-def _history_json(history: History | None) -> dict | None:
-    if history is None:
-        return None
-    return {"train_loss": history.train_loss, "test_loss": history.test_loss, "seconds": history.seconds}
-
-
 def load_model(path: str | os.PathLike) -> HousePriceModel:
-    """Read a model saved by `house-prices` (JSON); a corrupt or foreign file raises a ValueError saying why."""
-    where = f"{str(path)!r}"
-    data = read_json(path, MODEL_FORMAT, MODEL_WHAT)
-    if data.get("version") != MODEL_VERSION:
-        raise ValueError(
-            f"{where} has format version {data.get('version')!r}; this program reads version {MODEL_VERSION}"
-        )
+    """Read a model saved by `house-prices`; a damaged or foreign file raises a ValueError naming the field."""
+    saved = load_saved_model(path)
     try:
-        return _model_from_json(data)
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        detail = f"missing the entry {error}" if isinstance(error, KeyError) else str(error)
-        raise ValueError(f"{where} is a damaged house-price model: {detail}") from None
+        return _house_price_model(saved)
+    except (TypeError, ValueError) as error:
+        raise DamagedModelError(f"{str(path)!r} is not a usable house-price model: {error}") from None
 
 
-def _model_from_json(data: dict) -> HousePriceModel:
-    feature_names = [str(name) for name in data["feature_names"]]
-    features = _standardizer(data, "feature_scaling")
-    target = _standardizer(data, "target_scaling")
-    if len(features.mean) != len(feature_names):
-        raise ValueError(f"{len(feature_names)} feature names but scaling for {len(features.mean)} features")
-    if len(target.mean) != 1:
-        raise ValueError(f"its 'target_scaling' must describe one column, got {len(target.mean)}")
-    hyperparameters = Hyperparameters.from_dict(data["hyperparameters"])
-    networks, histories = {}, {}
-    if not isinstance(data["networks"], dict) or not data["networks"]:
-        raise ValueError("it holds no networks")
-    for name, entry in data["networks"].items():
-        net = MLP(len(feature_names), [*entry["hidden"], 1], activation=entry["activation"])
-        _check_finite(entry["state_dict"], f"network {name!r}")
-        net.load_state_dict(entry["state_dict"])  # strict: every key must match
-        networks[name] = net
-        if entry.get("history"):
-            histories[name] = _history(entry["history"], name)
-    if "linear" not in networks:
-        raise ValueError("it has no 'linear' network")
-    if not isinstance(data["data"], dict):
-        raise ValueError(f"its 'data' entry must describe the data source, got {data['data']!r}")
-    return HousePriceModel(
-        feature_names, str(data["target_name"]), features, target, hyperparameters, networks, histories, data["data"]
-    )
-
-
-def _standardizer(data: dict, key: str) -> Standardizer:
+def _house_price_model(saved: SavedModel) -> HousePriceModel:
+    """`saved` as a HousePriceModel, if it has everything the house-price job uses, consistently."""
+    for key in ("feature_names", "target_name", "features", "target", "hyperparameters"):
+        if getattr(saved, key) is None:
+            field = {"features": "feature_scaling", "target": "target_scaling"}.get(key, key)
+            raise ValueError(f"it has no field {field!r}")
+    if len(saved.target.mean) != 1:
+        raise ValueError(f"its target_scaling must describe one column, got {len(saved.target.mean)}")
     try:
-        return Standardizer.from_dict(data[key])
-    except ValueError as error:
-        raise ValueError(f"its {key!r}: {error}") from None
-
-
-def _check_finite(state_dict: object, where: str) -> None:
-    """Refuse NaN or infinity (JSON readers accept NaN and Infinity): a model holding them predicts NaN."""
-    if not isinstance(state_dict, dict):
-        return  # load_state_dict says what it needs
-    for key, number in state_dict.items():
-        if isinstance(number, float) and not math.isfinite(number):
-            raise ValueError(f"in {where}, the value of {key!r} is {number}; a saved model holds finite numbers only")
-
-
-def _history(entry: dict, name: str) -> History:
-    history = History(**entry)
-    for curve in ("train_loss", "test_loss"):
-        values = getattr(history, curve)
-        if not isinstance(values, list) or not all(_is_finite_number(value) for value in values):
-            raise ValueError(f"the history of network {name!r} has a {curve!r} that is not a list of finite numbers")
-    return history
-
-
-def _is_finite_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def predict_houses(model: HousePriceModel, houses: Sequence[Sequence[float]]) -> dict[str, list[float]]:
-    """Each network's predictions for rows of raw features: network name -> prices."""
-    return {name: model.predict(houses, name) for name in model.networks}
-
-
-def parse_house(model: HousePriceModel, pairs: Sequence[str]) -> tuple[list[float], list[str], list[str]]:
-    """A house from NAME=VALUE pairs (`predict --house`), with the given and the defaulted features described.
-
-    Values are read as the CSV loader reads cells (datasets.houses.parse_value: numbers, yes/no, true/false).
-    Features not given take their training average, and are listed as such; a feature given twice is an error.
-    """
-    given = {}
-    for pair in pairs:
-        name, separator, text = pair.partition("=")
-        name = name.strip()
-        if not separator:
-            raise ValueError(f"--house takes NAME=VALUE pairs such as lotsize=5000, got {pair!r}")
-        if name not in model.feature_names:
-            raise ValueError(f"the model has no feature {name!r}; its features are: {', '.join(model.feature_names)}")
-        if name in given:
-            raise ValueError(f"--house gives {name} twice ({name}={given[name][1]} and {pair}); give each feature once")
-        try:
-            given[name] = (parse_value(text), text)
-        except ValueError as error:
-            raise ValueError(f"--house {pair}: {error}") from None
-    house, described, defaulted = [], [], []
-    for name, mean in zip(model.feature_names, model.features.mean):
-        value = given[name][0] if name in given else mean
-        house.append(value)
-        (described if name in given else defaulted).append(f"{name}={value:.4g}")
-    return house, described, defaulted
+        hyperparameters = Hyperparameters.from_dict(saved.hyperparameters)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"(field hyperparameters) {error}") from None
+    if "linear" not in saved.networks:
+        raise ValueError(f"it has no 'linear' network, only {list(saved.networks)}")
+    for name, net in saved.networks.items():
+        hidden = [] if name == "linear" else hyperparameters.hidden
+        expected = hyperparameters.make_model(len(saved.feature_names), hidden=hidden)
+        if not isinstance(net, MLP) or constructor_arguments(net) != constructor_arguments(expected):
+            raise ValueError(
+                f"network {name!r} is {net!r}, but its hyperparameters describe {expected!r} (field networks.{name})"
+            )
+    for key, kind in (("source", str), ("rows", int)):
+        if key in saved.data and type(saved.data[key]) is not kind:
+            raise ValueError(f"(field data.{key}) expected a {kind.__name__}, got {saved.data[key]!r:.80}")
+    return HousePriceModel(**{**vars(saved), "hyperparameters": hyperparameters})

@@ -5,7 +5,7 @@ from ..engine import Value, no_gc
 from ..losses import hinge_loss
 from ..nn import MLP, check_count
 from ..optim import SGD
-from . import guarded, whole_number
+from ..train import check_finite
 
 
 def train_moons(steps: int = 100, hidden: int = 16, seed: int = 1337, quiet: bool = False) -> tuple[MLP, list[float]]:
@@ -21,6 +21,11 @@ def train_moons(steps: int = 100, hidden: int = 16, seed: int = 1337, quiet: boo
         with no_gc():  # the step's graph has no reference cycles: spare the garbage collector (engine.no_gc)
             scores = [model([Value(x) for x in point]) for point in points]
             loss = hinge_loss(scores, labels) + 1e-4 * sum(p * p for p in params)
+            check_finite(
+                loss.data,
+                f"training diverged at step {step}: the loss",
+                "Its learning rate (1.0, decaying) is too large for this network.",
+            )
             optimizer.zero_grad()
             loss.backward()
             optimizer.lr = 1.0 - 0.9 * step / steps  # learning-rate decay, as in micrograd's demo
@@ -32,16 +37,4 @@ def train_moons(steps: int = 100, hidden: int = 16, seed: int = 1337, quiet: boo
     return model, losses
 
 
-def _run(args) -> None:
-    train_moons(args.steps, seed=args.seed)
-
-
-def add_parser(subparsers) -> None:
-    """Register the `moons` subcommand."""
-    parser = subparsers.add_parser("moons", help="train an MLP on the two-moons toy set (micrograd's demo)")
-    parser.add_argument("--steps", type=whole_number(1), default=100, help="gradient-descent steps (default 100)")
-    parser.add_argument("--seed", type=int, default=1337, help="seed for the initial weights (default 1337)")
-    parser.set_defaults(run=guarded(_run), command="moons")
-
-
-__all__ = ["train_moons", "add_parser"]
+__all__ = ["train_moons"]

@@ -22,7 +22,7 @@ import copy
 import json
 from pathlib import Path
 
-from ..files import save_json
+from ..files import OutputFolder, save_json
 
 __all__ = ["BEGIN_SOLUTION", "END_SOLUTION", "strip_solutions", "student_notebook", "write_student_copies"]
 
@@ -108,6 +108,7 @@ def write_student_copies(source: Path, out: Path, force: bool = False) -> list[t
         raise FileNotFoundError(f"found no .ipynb notebooks in {source}; pass --source with the solution notebooks")
     if out.resolve() == source.resolve():
         raise ValueError(f"OUT ({out}) is the solutions folder itself; writing there would erase the solutions")
+    output = OutputFolder(out, [path.name for path in notebooks], "OUT")  # a folder we can write into, or an error now
     existing = [out / path.name for path in notebooks if (out / path.name).exists()]
     if existing and not force:
         names = ", ".join(path.name for path in existing)
@@ -120,10 +121,7 @@ def write_student_copies(source: Path, out: Path, force: bool = False) -> list[t
         with path.open(encoding="utf-8") as file:
             notebook = json.load(file)
         students.append((path.name, *student_notebook(notebook, path.name)))
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, notebook, count in students:
-        target = out / name
-        save_json(target, notebook)
-        written.append((target, count))
-    return written
+    with output.writing() as staging:  # all the notebooks, or none
+        for name, notebook, _ in students:
+            save_json(staging / name, notebook)
+    return [(out / name, count) for name, _, count in students]

@@ -17,6 +17,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ..engine import Value, no_gc
 from ..files import write_atomically
+from ..metrics import r2_score, rmse
 
 __all__ = [
     "plot_loss_curves",
@@ -161,11 +162,9 @@ def plot_predicted_vs_actual(
     axes.set_ylabel(f"predicted ({unit})")
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    mean = sum(actual) / len(actual)
-    total = sum((a - mean) ** 2 for a in actual)
-    residual = sum((a - p) ** 2 for a, p in zip(actual, predicted))
-    rmse = math.sqrt(residual / len(actual))
-    summary = f"RMSE {format_amount(rmse, unit)}" + (f"\nR² {1.0 - residual / total:.3f}" if total > 0 else "")
+    summary = f"RMSE {format_amount(rmse(actual, predicted), unit)}"
+    if len(set(actual)) > 1:  # R² is undefined when every actual value is the same
+        summary += f"\nR² {r2_score(actual, predicted):.3f}"
     axes.text(
         0.04, 0.96, summary, transform=axes.transAxes, va="top", ha="left",
         bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#cccccc"},

@@ -1,0 +1,29 @@
+"""The line budget, as tinygrad keeps one: every module is read in one sitting, and the core stays small.
+
+Fewer lines must come from less complexity (one place per concept), never from denser lines: ruff's format
+check keeps lines at their usual density, so these counts mean something.
+"""
+
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "micrograd_plus"
+MODULE_BUDGET = 400  # lines in any one module
+CORE = ["engine.py", "nn.py", "losses.py", "optim.py", "gradcheck.py", "functional.py"]
+CORE_BUDGET = 1000  # lines in the core together (functional.py counts once it exists)
+
+
+def lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def test_no_module_passes_400_lines():
+    modules = sorted(PACKAGE.rglob("*.py"))
+    assert len(modules) > 20  # the package itself, not an empty folder
+    over = {str(path.relative_to(PACKAGE)): lines(path) for path in modules if lines(path) > MODULE_BUDGET}
+    assert not over, f"modules over {MODULE_BUDGET} lines (split them by concept): {over}"
+
+
+def test_the_core_stays_under_1000_lines_together():
+    counts = {name: lines(PACKAGE / name) for name in CORE if (PACKAGE / name).exists()}
+    assert {"engine.py", "nn.py", "optim.py"} <= set(counts)
+    assert sum(counts.values()) <= CORE_BUDGET, f"the core has {sum(counts.values())} lines: {counts}"

@@ -177,6 +177,21 @@ def test_lesson_defines_no_library_code(path):
     assert "from micrograd_plus" in "".join(cell.source for cell in notebook.cells), "a lesson uses the package"
 
 
+LINK = re.compile(r"\]\(([^)\s]+)\)")  # a markdown link's target: [text](target)
+
+
+@pytest.mark.parametrize("path", LESSONS + [NOTEBOOKS / "README.md"], ids=names(LESSONS) + ["README.md"])
+def test_links_to_notebooks_and_files_lead_somewhere(path):
+    if path.suffix == ".ipynb":
+        cells = nbformat.read(path, as_version=4).cells
+        text = "\n".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    else:
+        text = path.read_text(encoding="utf-8")
+    local = [target for target in LINK.findall(text) if "://" not in target and not target.startswith("#")]
+    missing = [target for target in local if not (path.parent / target.split("#")[0]).exists()]
+    assert missing == [], f"{path.name} links to files that do not exist"
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=names(LESSONS))
 def test_lesson_runs_top_to_bottom_and_every_drawing_shows_whole(path, tmp_path):
     notebook = execute(path, tmp_path)

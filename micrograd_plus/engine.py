@@ -24,6 +24,7 @@ __all__ = ["Value", "as_value", "linear", "logsumexp", "softmax", "no_gc"]
 
 # The largest x for which math.exp(x) is a finite float64: ln(1.7976931348623157e308).
 _EXP_LIMIT = 709.782712893384
+LINEAR_OP = "w·x+b"  # the op name of linear(): drawings find neurons by it
 
 
 def to_float(data: object) -> float:
@@ -282,7 +283,7 @@ def linear(weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Va
         bias = as_value(bias)
         x_data = [x.data for x in inputs]
         out = sum(map(mul, w_data, x_data), bias.data)
-    return Value(out, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), "w·x+b")
+    return Value(out, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), LINEAR_OP)
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:

@@ -249,7 +249,7 @@ def _run_attention(args: argparse.Namespace) -> None:
 
 def _run_exercises_list(args: argparse.Namespace) -> None:
     for exercise in EXERCISES:
-        print(f"lesson {exercise.lesson}  {exercise.name:<14}  {exercise.title}")
+        print(f"lesson {exercise.lesson}  {exercise.name:<17}  {exercise.title}")
 
 
 def _student_copies_options(parser: argparse.ArgumentParser) -> None:
@@ -261,13 +261,40 @@ def _student_copies_options(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true",
         help="overwrite notebooks of the same name already in OUT (by default an existing one is an error)",
     )  # fmt: skip
+    parser.add_argument(
+        "--hide-solutions", action="store_true",
+        help="switch off solution() and the last hint in the copies (a locked first cell does it)",
+    )  # fmt: skip
 
 
 def _run_student_copies(args: argparse.Namespace) -> None:
     source = args.source if args.source is not None else default_source()
-    for path, count in write_student_copies(source, args.out, force=args.force):
+    for path, count in write_student_copies(source, args.out, force=args.force, hide_solutions=args.hide_solutions):
         plural = "s" if count != 1 else ""
         print(f"wrote {path} ({count} solution{plural} replaced by stub{plural})")
+
+
+def _grade_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path, help="a folder with one folder per student")
+    parser.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
+    parser.add_argument(
+        "--source", type=Path, default=None, help=f"folder of solution notebooks (default: {default_source()})"
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="SECONDS",
+        help="seconds each notebook cell and each exercise check may run (default: 60)",
+    )  # fmt: skip
+
+
+def _run_grade(args: argparse.Namespace) -> None:
+    from .exercises.grading import grade  # imports nbclient, which only grading needs
+
+    grades = grade(args.submissions, args.out, args.source, args.time_limit, progress=print)
+    out = args.out
+    print(
+        f"graded {len(grades.students)} students in {grades.seconds:.1f} s: wrote {out}, "
+        f"{out.with_suffix('.json')} and {out.parent / (out.stem + '-feedback')}/"
+    )
 
 
 SUBCOMMANDS = (
@@ -303,7 +330,7 @@ SUBCOMMANDS = (
     ),  # fmt: skip
     Subcommand(
         "exercises",
-        "classroom exercises: list them, or write student copies",
+        "classroom exercises: list them, write student copies, grade a class",
         actions=(
             Subcommand("list", "list the exercises and their lessons", run=_run_exercises_list),
             Subcommand(
@@ -313,6 +340,15 @@ SUBCOMMANDS = (
                 _run_student_copies,
                 description="Copy the solution notebooks into OUT, replacing each '### BEGIN SOLUTION' ... "
                 "'### END SOLUTION' block with `raise NotImplementedError()`, and clearing outputs.",
+            ),
+            Subcommand(
+                "grade",
+                "run every student's notebooks; write grades (CSV, JSON) and a feedback file per student",
+                _grade_options,
+                _run_grade,
+                description="SUBMISSIONS holds one folder per student with the notebooks under the solution "
+                "notebooks' names (SUBMISSIONS/alice/01_derivatives.ipynb). Each runs in a fresh kernel, with a "
+                "time limit per cell and per check; the checks are judged outside it.",
             ),
         ),
     ),  # fmt: skip

@@ -23,7 +23,11 @@ def leaf_commands(subcommands=SUBCOMMANDS, prefix=()):
 
 
 LEAVES = list(leaf_commands())
-REQUIRED = {("predict",): ["--model", "m", "--csv", "c"], ("exercises", "student-copies"): ["out"]}
+REQUIRED = {
+    ("predict",): ["--model", "m", "--csv", "c"],
+    ("exercises", "student-copies"): ["out"],
+    ("exercises", "grade"): ["submissions"],
+}
 
 
 def test_moons_demo_trains_and_lowers_the_loss(capsys):
@@ -43,7 +47,7 @@ def test_python_dash_m_runs_the_package():
 def test_every_subcommand_is_registered_with_help_and_a_run_function(capsys):
     assert LEAVES == [
         ("house-prices",), ("predict",), ("moons",), ("fine-tune",), ("attention",), ("exercises", "list"),
-        ("exercises", "student-copies"),
+        ("exercises", "student-copies"), ("exercises", "grade"),
     ]  # fmt: skip
     for words in LEAVES:
         assert main([*words, "--help"]) == 0

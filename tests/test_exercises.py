@@ -4,6 +4,7 @@ in known-wrong answers; student copies replace exactly the marked solutions."""
 import inspect
 import json
 import math
+import sys
 
 import pytest
 
@@ -15,6 +16,7 @@ from micrograd_plus.exercises import (
     FAILED,
     NOT_ATTEMPTED,
     PASSED,
+    TIMED_OUT,
     Result,
     backward_bug,
     buggy_backward,
@@ -23,7 +25,9 @@ from micrograd_plus.exercises import (
     descend,
     get_exercise,
     learning_rate,
+    own_value,
     sgd_momentum,
+    show_solutions,
     toy_model,
     toy_regression,
     train_with_misplaced_zero_grad,
@@ -40,6 +44,13 @@ def stub(*args, **kwargs):
     raise NotImplementedError()
 
 
+def answer_like(exercise, function):
+    """`function` as an answer: itself, or for own_value a class whose every method is it."""
+    if exercise is own_value:
+        return type("Value", (), {name: function for name in ("__init__", "__add__", "__mul__", "tanh", "backward")})
+    return function
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
 def test_reference_solution_passes(exercise):
     result = exercise.check(exercise.reference)
@@ -49,7 +60,7 @@ def test_reference_solution_passes(exercise):
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
 def test_stub_is_reported_as_not_attempted(exercise):
-    result = exercise.check(stub)
+    result = exercise.check(answer_like(exercise, stub))
     assert result.status == NOT_ATTEMPTED
     assert not result.passed
     assert "raise NotImplementedError()" in result.message
@@ -60,9 +71,40 @@ def test_crashing_answer_is_an_error_naming_the_exception_not_a_crash(exercise):
     def crashes(*args, **kwargs):
         return {}["missing key"]
 
-    result = exercise.check(crashes)
+    result = exercise.check(answer_like(exercise, crashes))
     assert result.status == ERROR
     assert "KeyError" in result.message and "in crashes, line" in result.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_an_answer_that_exits_is_an_error_not_the_end_of_python(exercise):
+    result = exercise.check(answer_like(exercise, lambda *args, **kwargs: sys.exit(3)))
+    assert result.status == ERROR
+    assert "your code tried to stop Python (SystemExit: 3" in result.message
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_a_huge_answer_is_quoted_by_a_short_prefix(exercise):
+    result = exercise.check(answer_like(exercise, lambda *args, **kwargs: [0.5] * 100_000))
+    assert result.status in (FAILED, ERROR)
+    assert len(result.message) <= 800
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_an_endless_loop_times_out(exercise):
+    def loops(*args, **kwargs):
+        while True:
+            pass
+
+    result = exercise.outcome(answer_like(exercise, loops), time_limit=0.2)
+    assert result["status"] == TIMED_OUT
+    assert "ran for more than 0.2 s: is there an endless loop?" in result["message"]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_a_report_that_claims_a_pass_without_evidence_is_not_a_pass(exercise):
+    for forged in ({"status": PASSED, "message": "trust me"}, {"status": "evidence", "evidence": {}}, "passed", None):
+        assert exercise.verdict(forged).status == ERROR
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
@@ -618,3 +660,115 @@ def test_cli_lists_every_exercise(capsys):
 def test_write_student_copies_needs_notebooks(tmp_path):
     with pytest.raises(FileNotFoundError, match="found no .ipynb notebooks"):
         write_student_copies(tmp_path, tmp_path / "out")
+
+
+# ---- checkers that never break, and cannot be fooled -------------------------------------------------
+
+
+def test_a_loop_that_patches_sgd_step_into_a_no_op_fails(monkeypatch):
+    monkeypatch.setattr(SGD, "step", SGD.step)  # put back after the test whatever the answer does
+
+    def train_with_a_lazy_sgd(model, xs, ys, steps, lr):
+        SGD.step = lambda self: None  # the reference run would take no-op steps too, if it used this class
+        return training_loop.reference(model, xs, ys, steps, lr)
+
+    result = training_loop.check(train_with_a_lazy_sgd)
+    assert result.status == FAILED
+    assert "the parameters never changed" in result.message
+    lazy = SGD([Value(1.0)], lr=0.1)
+    lazy.params[0].grad = 1.0
+    lazy.step()
+    assert lazy.params[0].data == 1.0  # the notebook keeps its own change (the grader's process never has it)
+
+
+def test_a_learning_rate_that_overflows_is_a_failure_that_says_it_diverges():
+    for lr in (1e200, 1e300, 1.0):
+        result = learning_rate.check(lr)
+        assert result.status == FAILED
+        assert "it diverges" in result.message
+
+
+class Liar(float):
+    """A float whose comparisons and arithmetic all claim success."""
+
+    def __sub__(self, other):
+        return 0.0
+
+    __rsub__ = __sub__
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+def test_numbers_that_lie_about_themselves_are_judged_as_the_numbers_they_are():
+    result = chain_rule.check(lambda a, b, c: (Liar(0.0), Liar(0.0), Liar(0.0)))
+    assert result.status == FAILED and "dL/da is 0 but finite differences give" in result.message
+
+
+def test_a_teacher_can_switch_off_solution_and_the_last_hint():
+    try:
+        show_solutions(False)
+        assert "switched off solution()" in cube_op.solution()
+        assert cube_op.hint(3) == "Your teacher has switched off the last hint and solution(); hints 1 to 2 are on."
+        assert cube_op.hint(2).startswith("Hint 2 of 3")
+    finally:
+        show_solutions(True)
+    assert "def reference_cube" in cube_op.solution()
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=[e.name for e in EXERCISES])
+def test_grading_refuses_the_library_s_own_reference_as_an_answer(exercise):
+    outcome = exercise.outcome(exercise.reference, grading=True)
+    assert outcome["status"] == FAILED and "the library's reference solution" in outcome["message"]
+    assert exercise.outcome(exercise.reference)["status"] == "evidence"  # in a notebook, solution() shows it anyway
+
+
+def test_a_verdict_comes_from_plain_data_alone():
+    outcome = cube_op.outcome(cube_op.reference)
+    copied = json.loads(json.dumps(outcome))  # as it travels from a student's kernel to the grader
+    assert cube_op.verdict(copied) == cube_op.check(cube_op.reference)
+    copied["evidence"]["points"][0][1] = 4.0  # a forged local derivative at a = 2
+    assert cube_op.verdict(copied).status == FAILED
+    copied["evidence"]["points"] = copied["evidence"]["points"][:1]  # a truncated report
+    assert cube_op.verdict(copied).status == ERROR
+
+
+# ---- student copies: hidden tests, the solutions banner, the teacher's switch -------------------------------
+
+
+def test_hidden_tests_are_removed_and_a_solutions_only_cell_is_dropped():
+    check = "### BEGIN HIDDEN TESTS\nassert cube_op.check(cube).passed\n### END HIDDEN TESTS\ncube_op.check(cube)"
+    solved = notebook(("markdown", "# Cube"), ("markdown", "Solutions!"), ("code", SOLVED_CELL), ("code", check))
+    solved["cells"][1]["metadata"]["tags"] = ["solutions-only"]
+    solved["cells"][3]["metadata"]["nbgrader"] = {"grade": True, "locked": True, "points": 1}
+    student, count = student_notebook(solved, "demo.ipynb")
+    assert count == 1
+    assert ["".join(cell["source"]) for cell in student["cells"]][::2] == ["# Cube", "cube_op.check(cube)"]
+    assert student["cells"][2]["metadata"]["editable"] is False  # locked, as nbgrader locks it
+    with pytest.raises(ValueError, match="line 1: '### BEGIN HIDDEN TESTS' has no '### END HIDDEN TESTS'"):
+        strip_solutions("### BEGIN HIDDEN TESTS\nassert x", "cell 3")
+
+
+def test_student_copies_with_solutions_hidden_start_with_a_locked_cell_that_switches_them_off(tmp_path):
+    source = tmp_path / "solutions"
+    source.mkdir()
+    (source / "01_cube.ipynb").write_text(json.dumps(notebook(("markdown", "# Cube"), ("code", SOLVED_CELL))))
+    run_cli("student-copies", str(tmp_path / "out"), "--source", str(source), "--hide-solutions")
+    cells = json.loads((tmp_path / "out" / "01_cube.ipynb").read_text())["cells"]
+    assert "show_solutions(False)" in "".join(cells[1]["source"])
+    assert cells[1]["metadata"] == {"editable": False, "deletable": False}
+
+
+def test_student_copies_name_a_damaged_notebook_and_a_source_that_is_a_file(tmp_path, capsys):
+    source = tmp_path / "solutions"
+    source.mkdir()
+    (source / "01_cube.ipynb").write_text(json.dumps(notebook(("code", SOLVED_CELL))))
+    (source / "02_broken.ipynb").write_text('{"cells": [')
+    assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(source)) == 2
+    error = capsys.readouterr().err
+    assert "02_broken.ipynb is not a readable notebook: its JSON is damaged" in error
+    assert not (tmp_path / "out").exists()
+    assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(source / "01_cube.ipynb")) == 2
+    assert "01_cube.ipynb is a file, not a folder" in capsys.readouterr().err

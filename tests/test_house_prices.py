@@ -453,3 +453,22 @@ def test_the_model_class_lives_in_house_model_and_house_prices_still_exports_it(
 
     assert HousePriceModel is house_model.HousePriceModel and load_model is house_model.load_model
     assert issubclass(HousePriceModel, SavedModel)  # one model format for every demo
+
+
+def test_the_prediction_graph_has_a_caption_and_names_every_box(cli_run):
+    out, _, report = cli_run
+    source = (out / GRAPH_FILE).read_text(encoding="utf-8")
+    # the caption says what the grads mean and which house it is
+    assert "grad = d(predicted price)/d(box)" in source
+    assert "The house: lotsize " in source
+    # the MLP (the main network of this run) draws its standardised inputs with their names
+    for name in ("lotsize standardised", "airco standardised", "price standardised"):
+        assert name in source, name
+    # the fixed scaling constants (means, stds) are not learned: no grad to show
+    run = run_house_prices(
+        "synthetic", hyperparameters=Hyperparameters(lr=0.05, epochs=2, batch_size=None), out=out / "again", quiet=True
+    )
+    price = run.model.price(run.test.X[0])
+    constants = [node for node in topological_order(price) if node.label.startswith(("std ", "-mean ", "mean "))]
+    assert len(constants) == 2 * len(run.model.feature_names) + 2
+    assert all(not node.requires_grad for node in constants)

@@ -21,7 +21,7 @@ from micrograd_plus.exercises.student_copies import write_student_copies
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
-SOLUTIONS = sorted((NOTEBOOKS / "exercises").glob("*.ipynb"))
+SOLUTIONS = sorted((NOTEBOOKS / "exercises" / "solutions").glob("*.ipynb"))
 CELL_TIMEOUT = 120  # seconds per cell: a hang fails the test instead of stalling CI
 VERDICT = re.compile(r"^\S+ (\w+): (passed|failed|not attempted|error)\.", re.MULTILINE)
 

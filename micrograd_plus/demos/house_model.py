@@ -52,10 +52,17 @@ class HousePriceModel(SavedModel):
         for name, x, mean, scale in zip(self.feature_names, house, self.features.mean, self.features.scale):
             raw = Value(x, label=name)
             # (x - mean) / std, written as x + (-mean) so the drawing has one op per step
-            standardised.append((raw + Value(-mean, label=f"-mean {name}")) / Value(scale, label=f"std {name}"))
+            centred = raw + _constant(-mean, f"-mean {name}")
+            centred.label = f"{name} - mean"
+            z = centred / _constant(scale, f"std {name}")
+            z.label = f"{name} standardised"
+            standardised.append(z)
         out = net(standardised)
+        out.label = f"{self.target_name} standardised"
         (mean,), (scale,) = self.target.mean, self.target.scale
-        return out * Value(scale, label=f"std {self.target_name}") + Value(mean, label=f"mean {self.target_name}")
+        spread = out * _constant(scale, f"std {self.target_name}")
+        spread.label = f"{self.target_name} - mean"
+        return spread + _constant(mean, f"mean {self.target_name}")
 
     def linear_weights(self) -> tuple[list[float], float]:
         """The linear neuron's weights and bias in real units (e.g. dollars per square foot)."""
@@ -70,6 +77,13 @@ class HousePriceModel(SavedModel):
     def display_name(self, name: str) -> str:
         """How the report names the network `name`: "linear neuron", or e.g. "MLP 11-8-1 (tanh)"."""
         return describe_network(name, self.network(name))
+
+
+def _constant(number: float, label: str) -> Value:
+    """A fixed number of the scaling (a mean, a std): not learned, so backward() leaves it no gradient to show."""
+    constant = Value(number, label=label)
+    constant.requires_grad = False
+    return constant
 
 
 def describe_network(name: str, net: MLP) -> str:

@@ -22,7 +22,7 @@ from ..files import OutputFolder, write_atomically
 from ..losses import mse_loss
 from ..train import Hyperparameters, fit
 from ..viz.graph import draw_graph
-from ..viz.plots import plot_feature_importance, plot_loss_curves, plot_predicted_vs_actual
+from ..viz.plots import format_amount, plot_feature_importance, plot_loss_curves, plot_predicted_vs_actual
 from ..viz.render import RendererNotFoundError
 from . import house_report
 from .house_model import MODEL_FORMAT, MODEL_VERSION, HousePriceModel, describe_network, load_model
@@ -284,7 +284,15 @@ def _draw_prediction(model: HousePriceModel, test: Dataset, out: Path) -> Path:
         names[neuron.b] = "bias"
     else:
         names = net  # a Module: its named_parameters() label the weights
-    graph = draw_graph(price, names=names)
+    house = ", ".join(f"{name} {value:g}" for name, value in zip(model.feature_names, test.X[0]))
+    caption = (
+        f"How the {model.display_name(main)} prices the first held-out house: predicted {model.target_name} "
+        f"{format_amount(price.data, house_report.unit_of(model.target_name))}\n"
+        f"The house: {house}\n"
+        f"Each box: name | data | grad, where grad = d(predicted {model.target_name})/d(box), from backward().\n"
+        "The scaling numbers (means, stds) are fixed, not learned: they show no grad."
+    )
+    graph = draw_graph(price, names=names, caption=caption)
     net.zero_grad()
     try:
         return graph.save(out / "prediction_graph.svg")

@@ -8,14 +8,14 @@ from collections.abc import Callable
 
 from ..engine import Value, topological_order
 from ..gradcheck import numerical_grad
-from .checking import Exercise, Wrong, library_backward_forbidden, require_callable
+from .checking import Exercise, Wrong, as_number, floats, library_backward_forbidden, require_callable
 from .training import (
-    TRAIN_LR,
-    TRAIN_STEPS,
-    check_training_loop,
+    collect_training,
+    judge_training,
+    read_training,
     reference_train,
+    same_floats,
     toy_model,
-    toy_regression,
     train_with_misplaced_zero_grad,
     train_without_zero_grad,
 )
@@ -92,11 +92,22 @@ def _grads_with(backward: Callable[[Value], object], f: Callable[..., Value], nu
     return [leaf.grad for leaf in leaves]
 
 
-def check_backward(answer: object) -> str:
-    """On each graph in BACKWARD_CASES the student's backward gives the finite-difference gradients."""
+def collect_backward(answer: object) -> dict:
+    """The leaves' gradients after the student's backward runs on each graph of BACKWARD_CASES."""
     backward = require_callable(answer, "your function backward(root)")
-    for name, f, numbers in BACKWARD_CASES:
-        grads = _grads_with(backward, f, numbers)
+    grads = []
+    for _, f, numbers in BACKWARD_CASES:
+        grads.append([as_number(g, "a gradient") for g in _grads_with(backward, f, numbers)])
+    return {"grads": grads}
+
+
+def judge_backward(evidence: dict) -> str:
+    """On each graph the student's gradients agree with finite differences; otherwise name the bug."""
+    shapes = [len(numbers) for _, _, numbers in BACKWARD_CASES]
+    if type(evidence["grads"]) is not list or len(evidence["grads"]) != len(shapes):
+        raise ValueError("expected one list of gradients per graph")
+    for (name, f, numbers), given, count in zip(BACKWARD_CASES, evidence["grads"], shapes, strict=True):
+        grads = floats(given, count)
         numerical = numerical_grad(f, numbers)
         if all(abs(g - n) <= 1e-5 + 1e-3 * abs(n) for g, n in zip(grads, numerical)):
             continue
@@ -127,7 +138,8 @@ backward_bug = Exercise(
     name="backward_bug",
     title="Find the bug in backward(): right for a*b, wrong for a*a + a",
     lesson="02",
-    checker=check_backward,
+    collect=collect_backward,
+    judge=judge_backward,
     hints=(
         "Run buggy_backward on a * a + a at a = 3. The true derivative is 2a + 1 = 7. Which uses of `a` were lost?",
         "`a` is a child of two nodes (the * and the +). Each visit adds a piece of da; look at how the line stores it.",
@@ -137,29 +149,25 @@ backward_bug = Exercise(
 )
 
 
-def check_zero_grad_fix(answer: object) -> str:
+def judge_zero_grad_fix(evidence: dict) -> str:
     """The fixed loop trains like the reference loop; a loop that still clears too late is named as such."""
-    train = require_callable(answer, "your function train(model, xs, ys, steps, lr)")
-    model = toy_model()
-    start = [p.data for p in model.parameters()]
-    xs, ys = toy_regression()
-    losses = train(model, xs, ys, TRAIN_STEPS, TRAIN_LR)
-    unchanged = [p.data for p in model.parameters()] == start
-    still_buggy = isinstance(losses, list) and len(losses) == TRAIN_STEPS and all(type(v) is float for v in losses)
-    if unchanged and still_buggy and len(set(losses)) == 1:  # one loss, over and over: nothing ever moved
+    losses, params = read_training(evidence)
+    unchanged = same_floats(params, [p.data for p in toy_model().parameters()])
+    if unchanged and len(set(losses)) == 1:  # one loss, over and over: nothing ever moved
         raise Wrong(
             f"the loss stays at {losses[0]:.4f} and the parameters never move, as in the buggy loop: step() must "
             "run after backward() while the gradients are still there. Clear them before backward(), not between "
             "backward() and step()"
         )
-    return check_training_loop(train)
+    return judge_training(evidence)
 
 
 zero_grad_bug = Exercise(
     name="zero_grad_bug",
     title="Find the bug in a training loop whose loss never moves",
     lesson="04",
-    checker=check_zero_grad_fix,
+    collect=collect_training,
+    judge=judge_zero_grad_fix,
     hints=(
         "Print p.grad of one parameter right after loss.backward(), and again right before optimizer.step(). "
         "What does step() get to work with?",

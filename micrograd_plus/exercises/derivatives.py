@@ -1,14 +1,15 @@
 """Exercises for lesson 2: write an op's local derivative, and backpropagate by hand.
 
-Both are checked against finite differences (micrograd_plus.gradcheck), never against a stored answer.
+Both are judged against finite differences (micrograd_plus.gradcheck), never against a stored answer.
 """
 
 import math
 from numbers import Real
 
 from ..engine import Value, topological_order
-from ..gradcheck import GradcheckError, gradcheck, numerical_grad
-from .checking import Exercise, Wrong, as_numbers, library_backward_forbidden, require_callable
+from ..gradcheck import numerical_grad
+from .checking import Exercise, Wrong, as_number, as_numbers, floats, library_backward_forbidden, require_callable
+from .safety import short
 
 __all__ = ["cube_op", "chain_rule"]
 
@@ -37,25 +38,29 @@ _TUPLES = "children and local derivatives are tuples: (a,) and (local,), with th
 _BUILD = "build Value(a.data**3, (a,), (local,), 'cube') with the local derivative you work out yourself"
 
 
-def check_cube(answer: object) -> str:
-    """The output is a Value with a**3, one node whose only child is `a`, and the right local derivative."""
+def collect_cube(answer: object) -> dict:
+    """Call cube(Value(x)) at each point; the node's shape is checked here, its numbers go to judge_cube."""
     cube = require_callable(answer, "your function cube(a)")
+    points = []
     for x in CUBE_POINTS:
         a = Value(x)
         out = _call_cube(cube, a)
         if not isinstance(out, Value):
             raise Wrong(
-                f"cube(Value({x})) returned {type(out).__name__} {out!r}; return a new Value: "
+                f"cube(Value({x})) returned {type(out).__name__} {short(out)}; return a new Value: "
                 "Value(data, (a,), (local_derivative,), 'cube')"
             )
-        if not abs(out.data - x**3) <= 1e-9 * max(1.0, abs(x**3)):
-            raise Wrong(f"the forward rule is off: cube(Value({x})).data is {out.data!r}, but {x}**3 = {x**3!r}")
+        data = as_number(out.data, f"cube(Value({x})).data")
+        if not abs(data - x**3) <= 1e-9 * max(1.0, abs(x**3)):
+            raise Wrong(f"the forward rule is off: cube(Value({x})).data is {data!r}, but {x}**3 = {x**3!r}")
         if type(out._children) is not tuple or type(out._local_grads) is not tuple:
-            raise Wrong(f"{_TUPLES}; got children {out._children!r} and local derivatives {out._local_grads!r}")
-        if out._op.startswith("**"):  # a**3 or a**3.0: the library's power op, not a new one
             raise Wrong(
-                f"your cube returns the library's own power op ({out._op!r}), whose local derivative engine.py "
-                f"already wrote; this exercise asks for a new op: {_BUILD}"
+                f"{_TUPLES}; got children {short(out._children)} and local derivatives {short(out._local_grads)}"
+            )
+        if str(out._op).startswith("**"):  # a**3 or a**3.0: the library's power op, not a new one
+            raise Wrong(
+                f"your cube returns the library's own power op ({short(out._op)}), whose local derivative "
+                f"engine.py already wrote; this exercise asks for a new op: {_BUILD}"
             )
         if out._children != (a,):
             if out._children and all(child is a for child in out._children):
@@ -66,36 +71,43 @@ def check_cube(answer: object) -> str:
             nodes = topological_order(out)
             if a not in nodes:
                 raise Wrong(
-                    f"the output does not remember `a` (its children are {out._children!r}), so backward() "
+                    f"the output does not remember `a` (its children are {short(out._children)}), so backward() "
                     "cannot reach it: pass (a,) as the children"
                 )
             ops = [node._op for node in nodes if node._children]
             raise Wrong(
-                f"your cube computes the right number, but from {len(ops)} existing ops {ops}; this exercise asks "
-                f"for ONE new node: {_BUILD}"
+                f"your cube computes the right number, but from {len(ops)} existing ops {short(ops)}; this "
+                f"exercise asks for ONE new node: {_BUILD}"
             )
         if len(out._local_grads) != 1:
             raise Wrong(
-                f"one child needs one local derivative, got {len(out._local_grads)}: {out._local_grads!r}; "
+                f"one child needs one local derivative, got {len(out._local_grads)}: {short(out._local_grads)}; "
                 "give (local,) with the comma"
             )
         local = out._local_grads[0]
         if isinstance(local, Value):
             raise Wrong(
-                f"the local derivative must be a plain float (3 * a.data**2), got a Value ({local!r}): "
+                f"the local derivative must be a plain float (3 * a.data**2), got a Value ({short(local)}): "
                 "it is a number the chain rule multiplies, not a new part of the graph"
             )
         if isinstance(local, bool) or not isinstance(local, Real):
-            raise Wrong(f"the local derivative must be a plain float, got {type(local).__name__}: {local!r}")
-        try:
-            gradcheck(cube, [x])
-        except GradcheckError:
-            out.backward()
-            numerical = numerical_grad(cube, [x])[0]
+            raise Wrong(f"the local derivative must be a plain float, got {type(local).__name__}: {short(local)}")
+        points.append([data, as_number(local, "the local derivative")])
+    return {"points": points}
+
+
+def judge_cube(evidence: dict) -> str:
+    """At each point the forward value is a**3 and the local derivative agrees with finite differences."""
+    points = floats(evidence["points"], len(CUBE_POINTS), 2)
+    for x, (data, local) in zip(CUBE_POINTS, points, strict=True):
+        if not abs(data - x**3) <= 1e-9 * max(1.0, abs(x**3)):
+            raise Wrong(f"the forward rule is off: cube(Value({x})).data is {data!r}, but {x}**3 = {x**3!r}")
+        numerical = numerical_grad(reference_cube, [x])[0]
+        if not abs(local - numerical) <= 1e-5 + 1e-3 * abs(numerical):  # gradcheck's tolerances
             raise Wrong(
-                f"at a = {x} your local derivative is {a.grad!r}, but finite differences give {numerical:.6g} "
+                f"at a = {x} your local derivative is {local!r}, but finite differences give {numerical:.6g} "
                 f"(the slope of a**3 at {x}); the forward rule is right"
-            ) from None
+            )
     points = ", ".join(map(str, CUBE_POINTS))
     return f"a**3 and its local derivative agree with finite differences at a = {points}."
 
@@ -104,7 +116,8 @@ cube_op = Exercise(
     name="cube_op",
     title="Write a new op: a**3 with its local derivative",
     lesson="02",
-    checker=check_cube,
+    collect=collect_cube,
+    judge=judge_cube,
     hints=(
         "Look at how engine.py writes tanh(): Value(forward number, (children,), (local derivatives,), 'name').",
         "The children are the one-element tuple (a,), and the local derivative is d(a**3)/da, a plain float.",
@@ -135,13 +148,20 @@ _BY_HAND = (
 )
 
 
-def check_chain_rule(answer: object) -> str:
-    """Each of the three gradients agrees with finite differences at two points."""
+def collect_chain_rule(answer: object) -> dict:
+    """The student's three gradients at each point, computed without the library's backward()."""
     grads = require_callable(answer, "your function grads(a, b, c)")
-    names = ("dL/da", "dL/db", "dL/dc")
+    given = []
     for a, b, c in CHAIN_POINTS:
         with library_backward_forbidden(_BY_HAND):
-            given = as_numbers(grads(a, b, c), 3, f"grads({a}, {b}, {c})")
+            given.append(as_numbers(grads(a, b, c), 3, f"grads({a}, {b}, {c})"))
+    return {"grads": given}
+
+
+def judge_chain_rule(evidence: dict) -> str:
+    """Each of the three gradients agrees with finite differences at both points."""
+    names = ("dL/da", "dL/db", "dL/dc")
+    for (a, b, c), given in zip(CHAIN_POINTS, floats(evidence["grads"], len(CHAIN_POINTS), 3), strict=True):
         numerical = numerical_grad(chain_rule_loss, [a, b, c])
         wrong = [i for i in range(3) if not abs(given[i] - numerical[i]) <= 1e-5 + 1e-3 * abs(numerical[i])]
         if not wrong:
@@ -168,7 +188,8 @@ chain_rule = Exercise(
     name="chain_rule",
     title="Backpropagate by hand through L = tanh(a*b + c)",
     lesson="02",
-    checker=check_chain_rule,
+    collect=collect_chain_rule,
+    judge=judge_chain_rule,
     hints=(
         "Name the middle value n = a*b + c. Find dL/dn first, then dn/da, dn/db, dn/dc.",
         "dL/dn is the local derivative of tanh at n: 1 - tanh(n)**2. The chain rule multiplies: dL/da = dL/dn * dn/da.",

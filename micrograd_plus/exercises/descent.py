@@ -9,7 +9,8 @@ from numbers import Real
 
 from ..engine import Value
 from ..optim import SGD, Optimizer
-from .checking import Exercise, Wrong, as_number
+from .checking import Exercise, Wrong, as_number, floats
+from .safety import short
 
 __all__ = ["learning_rate", "sgd_momentum", "valley", "descend"]
 
@@ -50,18 +51,30 @@ def reference_learning_rate() -> float:
     return 0.045  # y shrinks by |1 - 40 lr| = 0.8 per step, x by 1 - 2 lr = 0.91: both settle in time
 
 
-def check_learning_rate(answer: object) -> str:
+def collect_learning_rate(answer: object) -> dict:
+    """The learning rate: a number, or what a function of no arguments returns."""
+    lr = answer() if callable(answer) and not isinstance(answer, Real) else answer
+    return {"lr": as_number(lr, "your learning rate")}
+
+
+def judge_learning_rate(evidence: dict) -> str:
     """Run 60 steps of gradient descent with the chosen lr; the loss must end below 1e-3 without diverging."""
-    lr = as_number(answer() if callable(answer) and not isinstance(answer, Real) else answer, "your learning rate")
-    if lr <= 0.0:
+    lr = floats(evidence["lr"])
+    if not lr > 0.0:
         raise Wrong(
             f"the learning rate must be positive, got {lr!r}: with lr <= 0 each step stands still or climbs uphill"
         )
-    path = _descent_path(lr, VALLEY_STEPS, VALLEY_START)
-    first, (x, y, last) = path[0][2], path[-1]
-    if last >= first:
+    try:
+        path = _descent_path(lr, VALLEY_STEPS, VALLEY_START)
+    except OverflowError:  # one step flung the point so far that its loss is beyond a float
         raise Wrong(
-            f"with lr = {lr} the loss grew from {first:.3g} to {last:.3g} in {len(path) - 1} steps: it diverges. "
+            f"with lr = {lr:.3g} the first steps already overflow a float: it diverges. Each step overshoots the "
+            "valley floor by more than it started; the learning rate is far too big"
+        ) from None
+    first, (x, y, last) = path[0][2], path[-1]
+    if not last < first:
+        raise Wrong(
+            f"with lr = {lr:.3g} the loss grew from {first:.3g} to {last:.3g} in {len(path) - 1} steps: it diverges. "
             "Each step overshoots the valley floor by more than it started; the learning rate is too big"
         )
     if last >= VALLEY_TARGET:
@@ -83,7 +96,8 @@ learning_rate = Exercise(
     name="learning_rate",
     title="Pick a learning rate for a narrow valley",
     lesson="03",
-    checker=check_learning_rate,
+    collect=collect_learning_rate,
+    judge=judge_learning_rate,
     hints=(
         "Try a few values with descend(lr) and look at the losses: 0.001, 0.01, 0.1, 1.0. Which ones go down?",
         "Along y the slope is 40 y, so one step multiplies y by (1 - 40 lr): above lr = 0.05 it grows. "
@@ -139,14 +153,29 @@ def _run_optimizer(make_optimizer: Callable[[list[Value]], object]) -> tuple[lis
 
 
 def _same(a: list[list[float]], b: list[list[float]]) -> bool:
-    return all(abs(u - v) <= 1e-9 + 1e-7 * abs(v) for row_a, row_b in zip(a, b) for u, v in zip(row_a, row_b))
+    return len(a) == len(b) and all(
+        abs(u - v) <= 1e-9 + 1e-7 * abs(v) for row_a, row_b in zip(a, b) for u, v in zip(row_a, row_b)
+    )
 
 
-def check_sgd_momentum(answer: object) -> str:
-    """Eight steps of the student's optimizer on a bowl match SGD(lr=0.05, momentum=0.9) at every step."""
+def collect_sgd_momentum(answer: object) -> dict:
+    """Eight steps of the student's optimizer on the bowl: the parameters after each, and its velocities."""
     if not callable(answer):
-        raise Wrong(f"check() expects your optimizer class, got {type(answer).__name__}: {answer!r}")
-    ours, optimizer = _run_optimizer(lambda params: answer(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
+        raise Wrong(f"check() expects your optimizer class, got {type(answer).__name__}: {short(answer)}")
+    trajectory, optimizer = _run_optimizer(lambda params: answer(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
+    if isinstance(optimizer, SGD):
+        raise Wrong(
+            "your optimizer is the library's SGD, whose step() already does momentum; write step() yourself "
+            "in a class of your own"
+        )
+    velocities = getattr(optimizer, "velocities", None)
+    readable = isinstance(velocities, list) and len(velocities) == 2 and all(type(v) is float for v in velocities)
+    return {"trajectory": trajectory, "velocities": list(velocities) if readable else None}
+
+
+def judge_sgd_momentum(evidence: dict) -> str:
+    """The eight steps match SGD(lr=0.05, momentum=0.9) at every step; otherwise, name the likely mistake."""
+    ours = floats(evidence["trajectory"], MOMENTUM_STEPS, 2)
     expected = _trajectory(lambda params: SGD(params, lr=MOMENTUM_LR, momentum=MOMENTUM))
     if _same(ours, expected):
         return f"{MOMENTUM_STEPS} steps match SGD(lr={MOMENTUM_LR}, momentum={MOMENTUM}) to 1e-7."
@@ -154,10 +183,10 @@ def check_sgd_momentum(answer: object) -> str:
     if _same(ours, start * MOMENTUM_STEPS):
         raise Wrong("step() did not change the parameters: update p.data for every parameter in self.params")
     if _same(ours, _trajectory(lambda params: SGD(params, lr=MOMENTUM_LR))):
-        velocities = getattr(optimizer, "velocities", None)
-        if isinstance(velocities, list) and velocities and all(v == 0.0 for v in velocities):
+        velocities = evidence.get("velocities")
+        if velocities is not None and floats(velocities, 2) == [0.0, 0.0]:
             raise Wrong(
-                f"your steps match plain SGD without momentum, and self.velocities is still {velocities} after "
+                f"your steps match plain SGD without momentum, and self.velocities is still [0.0, 0.0] after "
                 f"{MOMENTUM_STEPS} steps: store the new velocity back, self.velocities[i] = momentum * "
                 "self.velocities[i] + p.grad; a loop variable is forgotten before the next step"
             )
@@ -190,7 +219,8 @@ sgd_momentum = Exercise(
     name="sgd_momentum",
     title="Write SGD with momentum",
     lesson="03",
-    checker=check_sgd_momentum,
+    collect=collect_sgd_momentum,
+    judge=judge_sgd_momentum,
     hints=(
         "Momentum keeps, for each parameter, a velocity that remembers the past gradients; step() updates it, "
         "then moves the parameter by it.",

@@ -1,7 +1,7 @@
 """Exercise for lesson 4: write the training loop (forward, loss, zero_grad, backward, step).
 
-The checker trains the same seeded model on the same data with the student's loop and with the
-reference loop; when they differ it replays the classic mistakes to name the one that was made.
+The student's loop trains a seeded model; its losses and final parameters are compared with the
+reference loop's, and when they differ the judge replays the classic mistakes to name the one made.
 """
 
 import random
@@ -11,13 +11,17 @@ from ..engine import Value
 from ..losses import mse_loss
 from ..nn import MLP
 from ..optim import SGD
-from .checking import Exercise, Wrong, as_number, require_callable
+from .checking import Exercise, Wrong, as_number, floats, require_callable
+from .safety import short
 
 __all__ = [
     "training_loop",
     "toy_regression",
     "toy_model",
-    "check_training_loop",
+    "collect_training",
+    "judge_training",
+    "read_training",
+    "same_floats",
     "train_without_zero_grad",
     "train_with_misplaced_zero_grad",
     "TRAIN_STEPS",
@@ -100,7 +104,7 @@ def _run(train: Callable) -> tuple[list[float], list[float]]:
     xs, ys = toy_regression()
     losses = train(model, xs, ys, TRAIN_STEPS, TRAIN_LR)
     if not isinstance(losses, (list, tuple)):
-        raise Wrong(f"return the list of losses, one per step; got {type(losses).__name__}: {losses!r}")
+        raise Wrong(f"return the list of losses, one per step; got {type(losses).__name__}: {short(losses)}")
     if len(losses) != TRAIN_STEPS:
         raise Wrong(
             f"return one loss per step: {TRAIN_STEPS} steps should give {TRAIN_STEPS} losses, got {len(losses)}"
@@ -110,44 +114,56 @@ def _run(train: Callable) -> tuple[list[float], list[float]]:
             "your list holds Values: append loss.data (a float), not loss; each Value keeps its whole graph alive"
         )
     numbers = [as_number(loss, f"loss {i}") for i, loss in enumerate(losses)]
-    return numbers, [p.data for p in model.parameters()]
+    return numbers, [as_number(p.data, "a parameter") for p in model.parameters()]
 
 
-def _same(a: list[float], b: list[float]) -> bool:
+def same_floats(a: list[float], b: list[float]) -> bool:
+    """Equal lengths, and each pair within 1e-9 + 1e-7 relative."""
     return len(a) == len(b) and all(abs(u - v) <= 1e-9 + 1e-7 * abs(v) for u, v in zip(a, b))
 
 
-def check_training_loop(answer: object) -> str:
-    """The student's loop gives the reference loop's losses and final parameters on a seeded model."""
+def collect_training(answer: object) -> dict:
+    """Train the seeded toy model with the student's loop: its losses and final parameters."""
     train = require_callable(answer, "your function train(model, xs, ys, steps, lr)")
     losses, params = _run(train)
+    return {"losses": losses, "params": params}
+
+
+def read_training(evidence: dict) -> tuple[list[float], list[float]]:
+    """The losses and parameters of a training run's evidence, checked for their exact shape."""
+    return floats(evidence["losses"], TRAIN_STEPS), floats(evidence["params"], len(toy_model().parameters()))
+
+
+def judge_training(evidence: dict) -> str:
+    """The student's loop gave the reference loop's losses and final parameters on the seeded model."""
+    losses, params = read_training(evidence)
     expected_losses, expected_params = _run(reference_train)
-    if _same(losses, expected_losses) and _same(params, expected_params):
+    if same_floats(losses, expected_losses) and same_floats(params, expected_params):
         return f"{TRAIN_STEPS} steps: the loss fell from {losses[0]:.4f} to {losses[-1]:.4f}, as in the reference loop."
-    if _same(params, [p.data for p in toy_model().parameters()]):
+    if same_floats(params, [p.data for p in toy_model().parameters()]):
         raise Wrong(
             "the parameters never changed: call optimizer.step() (or p.data -= lr * p.grad) after loss.backward(), "
             "and do not clear the gradients between backward() and the step"
         )
     no_zero_grad_losses, no_zero_grad_params = _run(train_without_zero_grad)
-    if _same(params, no_zero_grad_params):
+    if same_floats(params, no_zero_grad_params):
         raise Wrong(
             f"your loop gives exactly what a loop without zero_grad() gives (last loss {losses[-1]:.4f} instead of "
             f"{expected_losses[-1]:.4f}): gradients add up across backward() calls, so clear them every step"
         )
     uphill_losses, uphill_params = _run(_train_uphill)
-    if _same(params, uphill_params):
+    if same_floats(params, uphill_params):
         raise Wrong(
             f"the loss went up, from {losses[0]:.4f} to {losses[-1]:.4f}: step against the gradient, "
             "p.data -= lr * p.grad (or use SGD), not along it"
         )
-    if not _same(losses[:1], expected_losses[:1]):
+    if not same_floats(losses[:1], expected_losses[:1]):
         raise Wrong(
             f"the first loss is {losses[0]:.6g} but the mean squared error of the untrained model is "
             f"{expected_losses[0]:.6g}: compute mse_loss(predictions, ys), the mean over all points, before the "
             "first step"
         )
-    step = next((i for i in range(TRAIN_STEPS) if not _same(losses[i : i + 1], expected_losses[i : i + 1])), None)
+    step = next((i for i in range(TRAIN_STEPS) if not same_floats(losses[i : i + 1], expected_losses[i : i + 1])), None)
     if step is None:
         raise Wrong(
             "the losses are right but the final parameters are not: take exactly one step per loss, and record "
@@ -164,7 +180,8 @@ training_loop = Exercise(
     name="training_loop",
     title="Write the training loop",
     lesson="04",
-    checker=check_training_loop,
+    collect=collect_training,
+    judge=judge_training,
     hints=(
         "Each step has four parts: predictions and the loss (forward), clear old gradients, backward(), update.",
         "loss = mse_loss([model(x) for x in xs], ys); then model.zero_grad(); loss.backward(); then move each "

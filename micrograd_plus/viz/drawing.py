@@ -7,7 +7,8 @@ behave as graphviz documents them, drawn by the system's `dot` or, with only pip
   graphviz's save() does (render() relies on that);
 - in a notebook the picture keeps its natural size where it fits and scales down to the output width
   where not (right-click it, "Open image in new tab", for full size); it is an <img>, so it stays a
-  picture in an untrusted notebook; with no renderer it is a text tree and the install hint.
+  picture in an untrusted notebook; in the browser (Pyodide) the page draws it (wasm.py); with no
+  renderer at all it is a text tree and the install hint.
 """
 
 import base64
@@ -21,6 +22,7 @@ import graphviz
 
 from ..engine import Value
 from ..files import write_atomically
+from . import wasm
 from .labels import format_number
 from .render import INSTALL_HINT, RendererNotFoundError, render
 
@@ -117,6 +119,8 @@ class Graph(graphviz.Digraph):
         try:
             svg = self.pipe("svg")
         except RendererNotFoundError:
+            if wasm.IN_BROWSER:  # no program runs in Pyodide: the page draws it with the WebAssembly Graphviz we ship
+                return wasm.notebook_bundle(self.source, self.text_tree(), repr(self))
             return {"text/plain": f"{self.text_tree()}\n{INSTALL_HINT}"}
         except Exception as error:  # noqa: BLE001 (any render failure becomes the text fallback)
             return {"text/plain": f"{self.text_tree()}\nCould not draw the graph: {error}"}

@@ -4,7 +4,9 @@ The renderer chain, tried in order:
 1. the system's `dot` (apt-get install graphviz, brew install graphviz, conda install graphviz);
 2. `graphviz-pure`, a pip-installable port of Graphviz's `dot` (a wheel with one self-contained
    program, for Linux, macOS and Windows), found on PATH or beside the running Python;
-3. none: `render()` raises RendererNotFoundError, whose message is the one-line install hint,
+3. in the browser (Pyodide, where no program can run), notebooks draw with the WebAssembly Graphviz
+   shipped in the package (wasm.py), and `render()` raises RendererNotFoundError saying so;
+4. none: `render()` raises RendererNotFoundError, whose message is the one-line install hint,
    and callers show a text tree instead.
 
 Before a program starts, `layout_work()` estimates how big a layout it faces, and a drawing past
@@ -32,6 +34,7 @@ __all__ = [
     "DrawingTooBigError",
     "find_renderer",
     "layout_work",
+    "check_size",
     "render",
 ]
 
@@ -45,6 +48,10 @@ INSTALL_HINT = (
 # up to this size the slower renderer finishes in about 10 s; past it, time grows with the square of the
 # size or faster (a recurrence of 1.5 times this size ran 40 s), while memory stays under 200 MB.
 MAX_LAYOUT_WORK = 8000
+BROWSER_HINT = (
+    "No Graphviz program can run in the browser (Pyodide): display the graph in the notebook, where the page draws "
+    "it, or get the SVG text with `await micrograd_plus.viz.wasm.render_svg(graph.source)`."
+)
 _TIMEOUT_SECONDS = 120  # only stops a hang: the size check refuses what would take this long
 _MEMORY_LIMIT = 4 * 2**30  # bytes of address space a renderer may take, where the system lets us cap it
 _PNG_DPI = 144  # twice the screen default, so PNGs stay sharp on a projector
@@ -121,16 +128,8 @@ def render(source: str, format: str = "svg") -> bytes:
         raise ValueError(f"format must be a Graphviz output format such as 'svg' or 'png', got {format!r}")
     program = find_renderer()
     if program is None:
-        raise RendererNotFoundError(INSTALL_HINT)
-    work = layout_work(source)
-    if work > MAX_LAYOUT_WORK:
-        raise DrawingTooBigError(
-            f"this drawing is too big for Graphviz to lay out in reasonable time and memory (a layout of size "
-            f"{work:,}, counting nodes, edges and the ranks long edges cross; the limit is {MAX_LAYOUT_WORK:,}). "
-            "Draw it collapsed "
-            "(draw_graph(root) collapses big graphs, collapse=True forces it) or draw part of it "
-            "(around=[value], or max_nodes=200)"
-        )
+        raise RendererNotFoundError(BROWSER_HINT if sys.platform == "emscripten" else INSTALL_HINT)
+    check_size(source)
     command = [program, f"-T{format}"] + ([f"-Gdpi={_PNG_DPI}"] if format == "png" else [])
     name = Path(program).name
     try:
@@ -150,6 +149,19 @@ def render(source: str, format: str = "svg") -> bytes:
     if result.returncode != 0:
         raise RuntimeError(f"{name} could not draw the graph: {_failure(result, format)}")
     return result.stdout
+
+
+def check_size(source: str) -> None:
+    """Raise DrawingTooBigError if laying `source` out would take too long or too much memory."""
+    work = layout_work(source)
+    if work > MAX_LAYOUT_WORK:
+        raise DrawingTooBigError(
+            f"this drawing is too big for Graphviz to lay out in reasonable time and memory (a layout of size "
+            f"{work:,}, counting nodes, edges and the ranks long edges cross; the limit is {MAX_LAYOUT_WORK:,}). "
+            "Draw it collapsed "
+            "(draw_graph(root) collapses big graphs, collapse=True forces it) or draw part of it "
+            "(around=[value], or max_nodes=200)"
+        )
 
 
 def _limit_memory() -> None:

@@ -4,7 +4,8 @@ Each frame is drawn from the backprop steps alone (one sort, one replay, one DOT
 node passing its gradient back in amber, the children receiving it in green, grads not reached yet in
 grey. It shows itself in a notebook, and save_html(path) writes one self-contained page that fits the
 browser window. Without scripts (an untrusted notebook, a browser with JavaScript off) it still shows
-the first step as a picture and says how to get the buttons back.
+the first step as a picture and says how to get the buttons back. In the browser (Pyodide), where no
+Graphviz program runs, the page draws the frames with the WebAssembly Graphviz in the package (wasm.py).
 """
 
 import html
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from ..engine import Value
 from ..files import write_atomically
+from . import wasm
 from .drawing import Graph, picture_html
 from .graph import values_graph
 from .labels import parameter_names, variable_names
@@ -109,6 +111,7 @@ class StepThrough:
             f'<script type="application/json" class="mgp-data">{data}</script>\n'
             f"<style>{_CSS}{_PAGE_CSS if standalone else _NOTEBOOK_CSS}</style>\n"
             f"<script>{_SCRIPT % {'id': element_id, 'keys': 'document' if standalone else 'box'}}</script>\n"
+            f"{(wasm.page_script() if standalone else wasm.notebook_script()) if wasm.IN_BROWSER else ''}"
             "</div>\n"
         )
         if not standalone:
@@ -198,6 +201,8 @@ def _picture(frame: Graph, step: BackwardStep) -> str:
     try:
         return picture_html(frame.pipe("svg"), step.headline)
     except RendererNotFoundError:
+        if wasm.IN_BROWSER:  # no program runs in Pyodide: the page draws the frame (html() adds the script)
+            return wasm.dot_element(frame.source, f'<pre class="mgp-dot">{html.escape(frame.source)}</pre>')
         return f'<pre class="mgp-dot">{html.escape(INSTALL_HINT)}\n\n{html.escape(frame.source)}</pre>'
     except Exception as error:  # noqa: BLE001 (a failed drawing still leaves the chain-rule text readable)
         return f'<pre class="mgp-dot">Could not draw this step: {html.escape(str(error))}</pre>'

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .datasets.houses import parse_value
 from .demos import attention, fine_tuning, house_prices, moons, predict
+from .demos import gpt as gpt_demo
 from .exercises import EXERCISES
 from .exercises.student_copies import default_source, write_student_copies
 
@@ -244,6 +245,34 @@ def _run_attention(args: argparse.Namespace) -> None:
     attention.run_attention_demo(steps=args.steps, length=args.length, seed=args.seed, out=args.out, quiet=args.quiet)
 
 
+# ---- gpt ---------------------------------------------------------------------------------------------------
+
+GPT_SAMPLING = ["temperature", "samples", "seed"]  # the settings --load accepts; the others set up training
+
+
+def _gpt_options(parser: argparse.ArgumentParser) -> None:
+    for setting in dataclasses.fields(gpt_demo.GPTConfig):  # each hyperparameter says what it means
+        help = f"{setting.metadata['help']} (default {setting.default})"
+        parser.add_argument("--" + setting.name.replace("_", "-"), type=setting.type, default=None, help=help)
+    out = gpt_demo.DEFAULT_OUT
+    parser.add_argument("--out", default=out, help=f"output folder (default ./{out}/)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    parser.add_argument("--load", metavar="MODEL.json", help="sample from a saved model (no training options)")
+
+
+def _run_gpt(args: argparse.Namespace) -> None:
+    settings = [setting.name for setting in dataclasses.fields(gpt_demo.GPTConfig)]
+    given = {name: getattr(args, name) for name in settings if getattr(args, name) is not None}
+    refused = ["--" + name.replace("_", "-") for name in given if name not in GPT_SAMPLING]
+    if args.load is not None and refused:
+        raise ValueError(
+            f"--load samples from a model as it was trained, so {', '.join(refused)} would be ignored; drop them, "
+            "or leave out --load to train a new model with them"
+        )
+    config = dataclasses.replace(gpt_demo.GPTConfig(), **given)  # checks each setting
+    gpt_demo.run_gpt(config, out=args.out, load=args.load, quiet=args.quiet)
+
+
 # ---- exercises ----------------------------------------------------------------------------------------------
 
 
@@ -327,6 +356,13 @@ SUBCOMMANDS = (
         "self-attention finds the flagged number in a sequence; mean pooling cannot",
         _attention_options,
         _run_attention,
+    ),  # fmt: skip
+    Subcommand(
+        "gpt",
+        "the capstone: a tiny GPT learns first names, beats the bigram, and invents new names",
+        _gpt_options,
+        _run_gpt,
+        overflow_hint="lower --lr",
     ),  # fmt: skip
     Subcommand(
         "exercises",

@@ -46,7 +46,7 @@ def test_python_dash_m_runs_the_package():
 
 def test_every_subcommand_is_registered_with_help_and_a_run_function(capsys):
     assert LEAVES == [
-        ("house-prices",), ("predict",), ("moons",), ("fine-tune",), ("attention",), ("exercises", "list"),
+        ("house-prices",), ("predict",), ("moons",), ("fine-tune",), ("attention",), ("gpt",), ("exercises", "list"),
         ("exercises", "student-copies"), ("exercises", "grade"),
     ]  # fmt: skip
     for words in LEAVES:

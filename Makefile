@@ -46,4 +46,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache house_prices_output attention_output fine_tuning_output
+	rm -rf $(VENV) .pytest_cache .ruff_cache house_prices_output attention_output fine_tuning_output gpt_output build

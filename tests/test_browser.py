@@ -49,6 +49,7 @@ def needs_node():
 @pytest.fixture(scope="session")
 def wheels(tmp_path_factory) -> list[Path]:
     """micrograd_plus's wheel, then the pure wheels it requires in Pyodide (from PyPI), built once per session."""
+    needs_node()  # Pyodide's Python version and package list come from the npm package
     folder = tmp_path_factory.mktemp("wheels")
     wheel = build_site.build_wheel(folder)
     return [wheel, *build_site.download_wheels(tuple(build_site.browser_requirements(wheel)), folder)]

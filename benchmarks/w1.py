@@ -158,8 +158,9 @@ def train(engine: str, steps: int, points: int = 100) -> Run:
 
 def compare(
     steps: int = 100, micrograd_steps: int = 3, repeat: int = 3, points: int = 100, engines: list[str] | None = None
-) -> bool:
-    """Run every engine `repeat` times in fresh processes, print the table; return whether the losses agree.
+) -> tuple[bool, list[list[str]]]:
+    """Run every engine `repeat` times in fresh processes, print the table; return whether the losses agree,
+    and the summary rows (workload, measure, result, target).
 
     The runs take turns (A B C, A B C, ...) so that a burst of load on a shared machine hits every engine
     alike; each engine's fastest run counts, and the ratios use CPU time.
@@ -216,7 +217,18 @@ def compare(
     if "micrograd" in results:
         print(f"micrograd is timed over {micrograd_steps} step(s), being slow; the other engines over {steps}.")
     print(f"losses agree with floats to {LOSS_TOLERANCE:g} at every shared step: {'OK' if agree else 'NO'}")
-    return agree
+    summary = []
+    if "floats" in cpu:
+        for engine, words in (("micrograd_plus", "reference loop"), ("micrograd_plus_no_gc", "step in no_gc")):
+            if engine in cpu:
+                summary.append(
+                    ["W1 moons", f"{words}: times the float floor", ratio(cpu[engine], cpu["floats"]), "<= 6x"]
+                )
+    if "micrograd" in cpu and "micrograd_plus" in cpu:
+        summary.append(
+            ["W1 moons", "reference loop: faster than micrograd", ratio(cpu["micrograd"], cpu["micrograd_plus"]), ""]
+        )
+    return agree, summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         run = train(args.engine, args.steps, args.points)
         print_json(vars(run))
         return 0
-    return 0 if compare(args.steps, args.micrograd_steps, args.repeat, args.points) else 1
+    return 0 if compare(args.steps, args.micrograd_steps, args.repeat, args.points)[0] else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from micrograd_plus import Value, MLP, SGD, mse_loss
 """
 
 from .attention import SelfAttention, scaled_dot_product_attention
-from .engine import Value, linear, logsumexp, no_gc, softmax
+from .engine import Value, no_gc
+from .functional import add_all, dot, linear, logsumexp, softmax
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l1_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
@@ -16,10 +17,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "no_gc",
     "linear",
+    "dot",
+    "add_all",
     "logsumexp",
     "softmax",
-    "no_gc",
     "Module",
     "Neuron",
     "Layer",

@@ -11,7 +11,8 @@ import random
 from collections.abc import Sequence
 from numbers import Real
 
-from .engine import Value, as_value, linear, softmax
+from .engine import Value, as_value
+from .functional import dot, softmax
 from .nn import Layer, Module, as_rng, check_count
 
 __all__ = ["scaled_dot_product_attention", "SelfAttention"]
@@ -53,15 +54,17 @@ def _as_vectors(vectors: object, name: str) -> list[list[Value]]:
 
 
 def scaled_dot_product_attention(
-    queries: Vectors, keys: Vectors, values: Vectors, causal: bool = False
+    queries: Vectors, keys: Vectors, values: Vectors, is_causal: bool = False, *, causal: bool | None = None
 ) -> tuple[list[list[Value]], list[list[Value]]]:
     """softmax(Q K^T / sqrt(d)) V for sequences of vectors; returns (outputs, weights).
 
     `queries` holds n_q vectors and `keys` n_k vectors, all of the same length d; `values` holds
     n_k vectors (one per key) of any common length. outputs[i] is the average of the value
-    vectors weighted by weights[i], a row of n_k Values that sums to 1. With causal=True query i
-    sees only keys 0..i (PyTorch's is_causal): the masked weights are constant 0.0 leaves.
+    vectors weighted by weights[i], a row of n_k Values that sums to 1. With is_causal=True query i
+    sees only keys 0..i (PyTorch's name; `causal=` is the older spelling): the masked weights are
+    constant 0.0 leaves.
     """
+    is_causal = _is_causal(is_causal, causal)
     queries = _as_vectors(queries, "queries")
     keys = _as_vectors(keys, "keys")
     values = _as_vectors(values, "values")
@@ -76,14 +79,13 @@ def scaled_dot_product_attention(
             "keys and values usually come from the same sequence"
         )
     scale = 1.0 / math.sqrt(len(queries[0]))  # keeps scores near unit size whatever d is
-    zero = Value(0.0)  # the bias of each dot product: w·x + 0 is one graph node
     columns = [list(column) for column in zip(*values)]  # columns[c][j] = values[j][c]
     outputs, weights = [], []
     for i, query in enumerate(queries):
-        visible = keys[: i + 1] if causal else keys
-        scores = [linear(query, key, zero) * scale for key in visible]
+        visible = keys[: i + 1] if is_causal else keys
+        scores = [dot(query, key) * scale for key in visible]
         row = softmax(scores)
-        outputs.append([linear(row, column[: len(row)], zero) for column in columns])
+        outputs.append([dot(row, column[: len(row)]) for column in columns])
         weights.append(row + [Value(0.0) for _ in range(len(keys) - len(row))])
     return outputs, weights
 
@@ -97,10 +99,18 @@ class SelfAttention(Module):
     attention weights as plain floats (rows: queries, columns: keys), ready for plot_attention.
     """
 
-    def __init__(self, dim: int, head_dim: int | None = None, causal: bool = False, seed: int | random.Random = 0):
+    def __init__(
+        self,
+        dim: int,
+        head_dim: int | None = None,
+        is_causal: bool = False,
+        seed: int | random.Random = 0,
+        *,
+        causal: bool | None = None,
+    ):
         self.dim = check_count("dim", dim)
         self.head_dim = check_count("head_dim", dim if head_dim is None else head_dim)
-        self.causal = bool(causal)
+        self.is_causal = _is_causal(is_causal, causal)
         rng = as_rng(seed)
         self.query = Layer(self.dim, self.head_dim, activation="linear", seed=rng)
         self.key = Layer(self.dim, self.head_dim, activation="linear", seed=rng)
@@ -114,13 +124,22 @@ class SelfAttention(Module):
                 f"this SelfAttention expects vectors of length {self.dim} (dim={self.dim}), got vectors of length "
                 f"{len(sequence[0])}; a sequence of numbers x1, x2, ... is written [[x1], [x2], ...]"
             )
-        queries = [self.query(x) for x in sequence]
-        keys = [self.key(x) for x in sequence]
-        values = [self.value(x) for x in sequence]
-        outputs, weights = scaled_dot_product_attention(queries, keys, values, causal=self.causal)
+        queries = [self.query.outputs(x) for x in sequence]
+        keys = [self.key.outputs(x) for x in sequence]
+        values = [self.value.outputs(x) for x in sequence]
+        outputs, weights = scaled_dot_product_attention(queries, keys, values, is_causal=self.is_causal)
         self.last_weights = [[w.data for w in row] for row in weights]
         return outputs
 
     def __repr__(self) -> str:
-        causal = ", causal=True" if self.causal else ""
+        causal = ", is_causal=True" if self.is_causal else ""
         return f"SelfAttention({self.dim}, head_dim={self.head_dim}{causal})"
+
+
+def _is_causal(is_causal: bool, causal: bool | None) -> bool:
+    """PyTorch's `is_causal`, or the older name `causal` that lessons may still pass."""
+    if causal is not None:
+        if is_causal:
+            raise ValueError("pass is_causal= or the older causal=, not both")
+        return bool(causal)
+    return bool(is_causal)

@@ -2,29 +2,38 @@
 
 Every op creates a new Value whose `_children` are the Values it was made from and whose
 `_local_grads` are the derivatives of the op with respect to each child, computed during the
-forward pass. `backward()` then applies the chain rule once, in one loop, for every op.
+forward pass. `backward()` then applies the chain rule once, in one loop, for every op. A plain
+number in an op is a constant of the node, not a child: `x * 2` has one child and the op name `*2`.
+The graph holds no reference cycles, so reference counting frees it as soon as it is unused.
 
-The graph holds no reference cycles (children are tuples, no closure captures the output), so
-CPython frees a graph by reference counting as soon as the last name for its output goes away.
-
-Where the teaching version differs from PyTorch: ops outside their domain raise a specific error
-(log of a negative number, 0 ** -1, exp past float range, a ** k that is not real) instead of
-returning nan or inf; + and * follow IEEE 754 like PyTorch (1e200 * 1e200 is inf), and fit() stops
-a run whose loss stops being finite. Intermediate nodes keep the latest pass's gradient (PyTorch
-keeps none unless asked with retain_grad()).
+Numbers at the edges follow one rule, checked against PyTorch (tests/test_properties.py; floats.py):
+- finite inputs outside an op's domain raise an error naming the op: log(0.0), sqrt(-1.0), 1.0 / 0.0,
+  and where the derivative is not finite (sqrt(0.0)). A teaching choice: PyTorch gives nan or inf;
+- nan and inf inputs propagate exactly as in PyTorch, forward and backward (relu(nan) is nan);
+- overflow follows IEEE 754, as in PyTorch: exp(1000.0) and 1e200 ** 2 are inf.
 """
 
-import gc
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from numbers import Real
-from operator import mul
 
-__all__ = ["Value", "as_value", "linear", "logsumexp", "softmax", "no_gc"]
+from . import collector, floats
+from .collector import no_gc
+from .floats import (
+    ZERO_SLOPE,
+    Reciprocal,
+    check_power,
+    divide,
+    exponent_slope,
+    named,
+    number,
+    power,
+    power_slope,
+)
 
-# The largest x for which math.exp(x) is a finite float64: ln(1.7976931348623157e308).
-_EXP_LIMIT = 709.782712893384
-LINEAR_OP = "w·x+b"  # the op name of linear(): drawings find neurons by it
+__all__ = ["Value", "as_value", "make_node", "no_gc", "topological_order", "to_float", "LINEAR_OP"]
+
+LINEAR_OP = "w·x+b"  # the op name of functional.linear: drawings find neurons by it
 
 
 def to_float(data: object) -> float:
@@ -39,218 +48,279 @@ def to_float(data: object) -> float:
 class Value:
     """A scalar in a computation graph: its data, its gradient, and the op that made it."""
 
-    __slots__ = ("data", "grad", "label", "requires_grad", "_children", "_local_grads", "_op")
+    __slots__ = ("data", "grad", "label", "requires_grad", "_children", "_local_grads", "_op", "_closure")
 
-    def __init__(
-        self,
-        data: float,
-        _children: tuple["Value", ...] = (),
-        _local_grads: tuple[float, ...] = (),
-        _op: str = "",
-        label: str = "",
-    ):
+    def __init__(self, data: float, _children: tuple = (), _local_grads: tuple = (), _op: str = "", label: str = ""):
+        """Value(2.0, label='a'); an op of your own: Value(out, (a, b), (d out/d a, d out/d b), 'op'),
+        or micrograd's Value(out, (a, b), 'op') followed by out._backward = a chain-rule function."""
         self.data = data if type(data) is float else to_float(data)
         self.grad = 0.0
+        self.requires_grad = True  # False for a frozen parameter: optimizers skip it
+        if type(_local_grads) is str:  # micrograd's signature: Value(data, _children, _op, label)
+            _local_grads, _op, label = (), _local_grads, _op or label
         if type(_children) is not tuple:  # Value(2.0, "a") would make "a" the children, not the label
             raise TypeError(f"pass the label by name, e.g. Value(2.0, label='a'); got {_children!r} as the children")
-        if type(label) is not str:
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self.label = label
-        self.requires_grad = True  # False for a frozen parameter: backward() leaves its grad at 0
-        self._children = _children
-        self._local_grads = _local_grads
-        self._op = _op
+        if type(_local_grads) is not tuple:
+            raise TypeError(f"the local derivatives must be a tuple, one per child, e.g. (2.0,); got {_local_grads!r}")
+        if type(_op) is not str or type(label) is not str:
+            raise TypeError(f"a Value's op and label must be str, got {_op!r} and {label!r}")
+        self._children, self._op, self.label = _children, _op, label
+        # children without local derivatives: made micrograd's way, its _backward will apply the chain rule
+        self._local_grads = None if _children and not _local_grads else _local_grads
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # ---- primitive ops: forward rule, and the local derivative beside it --------------------
+    # ---- primitive ops: the forward rule, and the local derivative beside it ----------------
+    # `other` may be a plain number c: a constant of the node, not a child
 
     def __add__(self, other):  # d(a+b)/da = 1, d(a+b)/db = 1
-        other = as_value(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        if isinstance(other, Value):
+            return make_node(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        c = number(other)
+        return make_node(self.data + c, (self,), (1.0,), named("+", c))
+
+    def __sub__(self, other):  # d(a-b)/da = 1, d(a-b)/db = -1
+        if isinstance(other, Value):
+            return make_node(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        c = number(other)
+        return make_node(self.data - c, (self,), (1.0,), named("-", c))
 
     def __mul__(self, other):  # d(a*b)/da = b, d(a*b)/db = a
-        other = as_value(other)
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+        if isinstance(other, Value):
+            return make_node(self.data * other.data, (self, other), (other.data, self.data), "*")
+        c = number(other)
+        return make_node(self.data * c, (self,), (c,), named("*", c))
 
     def __truediv__(self, other):  # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2 = -(a/b)/b
-        other = as_value(other)
-        a, b = self.data, other.data
-        if b == 0.0:
-            raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}; the divisor Value is 0.0")
-        out = a / b
-        return Value(out, (self, other), (1.0 / b, -(out / b)), "/")
-
-    def __pow__(self, other):
         if isinstance(other, Value):
-            return self._pow_value(other)
-        return self._pow_number(other)
+            a, b = self.data, other.data
+            out = divide(a, b)
+            return make_node(out, (self, other), (Reciprocal(b), -divide(out, b, ieee=True)), "/")
+        c = number(other)
+        return make_node(divide(self.data, c), (self,), (Reciprocal(c),), named("/", c))
 
-    def _pow_number(self, k):  # d(a**k)/da = k * a**(k-1), k a plain number
-        if not isinstance(k, Real):
-            raise TypeError(f"the exponent must be a real number or a Value, got {type(k).__name__}: {k!r}")
-        k = float(k)
+    __radd__ = __add__  # c + a is a + c: IEEE 754 addition and multiplication are commutative
+    __rmul__ = __mul__
+
+    def __rsub__(self, other):  # d(c-a)/da = -1
+        c = number(other)
+        return make_node(c - self.data, (self,), (-1.0,), named("", c) + "-")
+
+    def __rtruediv__(self, other):  # d(c/a)/da = -c/a**2 = -(c/a)/a
+        c, a = number(other), self.data
+        out = divide(c, a)
+        return make_node(out, (self,), (-divide(out, a, ieee=True),), named("", c) + "/")
+
+    def __neg__(self):  # d(-a)/da = -1
+        return make_node(-self.data, (self,), (-1.0,), "neg")
+
+    def __pow__(self, other):  # d(a**k)/da = k * a**(k-1); with a Value exponent b, d(a**b)/db = a**b * ln(a)
         a = self.data
-        _check_power(a, k)
-        return Value(_power(a, k), (self,), (_power_slope(a, k),), f"**{k:g}")
+        if isinstance(other, Value):
+            b = other.data
+            check_power(a, b, "{} ** Value({})", slope_in_base=True, slope_in_exponent=True)
+            out = power(a, b)
+            return make_node(out, (self, other), (power_slope(a, b), exponent_slope(a, b, out)), "**")
+        k = number(other, "the exponent")
+        check_power(a, k, "{} ** {}", slope_in_base=True)
+        return make_node(power(a, k, True), (self,), (power_slope(a, k, True),), named("**", k))
 
-    def _pow_value(self, b):  # d(a**b)/da = b * a**(b-1), d(a**b)/db = a**b * ln(a)
-        a, k = self.data, b.data
-        _check_power(a, k)
-        if a < 0.0:
-            raise ValueError(
-                f"a ** b with a Value exponent needs a base >= 0 to differentiate with respect to b, "
-                f"got base {a!r}; use a ** k with a plain number k instead"
-            )
-        out = _power(a, k)
-        d_exponent = out * math.log(a) if a > 0.0 else 0.0  # PyTorch's convention at a == 0
-        return Value(out, (self, b), (_power_slope(a, k), d_exponent), "**")
+    def __rpow__(self, other):  # d(c**b)/db = c**b * ln(c)
+        c, b = number(other), self.data
+        check_power(c, b, "{} ** Value({})", slope_in_exponent=True)
+        out = power(c, b)
+        return make_node(out, (self,), (exponent_slope(c, b, out),), named("", c) + "**")
 
     def exp(self):  # d exp(a)/da = exp(a)
-        a = self.data
-        if a > _EXP_LIMIT:
-            raise OverflowError(f"exp({a!r}) is too large for a float (the limit is exp(709.78)); scale the input down")
-        e = math.exp(a)
-        return Value(e, (self,), (e,), "exp")
+        e = floats.exp(self.data)
+        return make_node(e, (self,), (e,), "exp")
 
     def log(self):  # d ln(a)/da = 1/a
         a = self.data
-        if a <= 0.0:
+        if -math.inf < a <= 0.0:
             raise ValueError(f"log() is only defined for positive numbers, got {a!r}")
-        return Value(math.log(a), (self,), (1.0 / a,), "log")
+        return make_node(math.log(a) if a > 0.0 else math.nan, (self,), (Reciprocal(a),), "log")
 
     def tanh(self):  # d tanh(a)/da = 1 - tanh(a)**2
         t = math.tanh(self.data)
-        return Value(t, (self,), (1.0 - t * t,), "tanh")
+        return make_node(t, (self,), (1.0 - t * t,), "tanh")
 
     def sigmoid(self):  # d sigmoid(a)/da = sigmoid(a) * (1 - sigmoid(a))
-        s = _sigmoid(self.data)
-        return Value(s, (self,), (s * (1.0 - s),), "sigmoid")
+        s = 1.0 / (1.0 + floats.exp(-self.data))  # PyTorch's formula, to the last bit (e**-a may be inf: s is 0)
+        return make_node(s, (self,), (floats.SigmoidSlope(s * (1.0 - s), s),), "sigmoid")
 
-    def softplus(self):  # softplus(a) = ln(1 + e**a); d softplus(a)/da = sigmoid(a)
+    def softplus(self):  # softplus(a) = ln(1 + e**a); d softplus(a)/da = e**a / (1 + e**a) = sigmoid(a)
         a = self.data
-        # ln(1 + e**a) = max(a, 0) + ln(1 + e**-|a|): never overflows
-        return Value(max(a, 0.0) + math.log1p(math.exp(-abs(a))), (self,), (_sigmoid(a),), "softplus")
+        if a > 20.0:  # PyTorch's threshold: ln(1 + e**a) is a to 2e-9, and e**a could overflow
+            return make_node(a, (self,), (1.0,), "softplus")
+        z = math.exp(a)
+        return make_node(math.log1p(z), (self,), (floats.SoftplusSlope(z / (z + 1.0), z),), "softplus")
 
-    def relu(self):  # d relu(a)/da = 1 if a > 0 else 0
+    def relu(self):  # d relu(a)/da = 0 if a <= 0 else 1 (so 1 at nan: relu(nan) is nan, as in PyTorch)
         a = self.data
-        if a > 0.0:  # (1.0,) and (0.0,) are constants of the code: no new tuple for each node
-            return Value(a, (self,), (1.0,), "relu")
-        return Value(0.0, (self,), (0.0,), "relu")
+        if a <= 0.0:  # keeps -0.0 as PyTorch does; ZERO_SLOPE gives 0 even times an inf or nan gradient
+            return make_node(0.0 if a < 0.0 else a, (self,), (ZERO_SLOPE,), "relu")
+        return make_node(a, (self,), (1.0,), "relu")
 
-    def abs(self):  # d|a|/da = sign(a), taken as 0 at a == 0 like PyTorch
+    def abs(self):  # d|a|/da = sign(a), taken as 0 at a == 0 (and at nan) like PyTorch
         a = self.data
-        return Value(abs(a), (self,), (float(a > 0.0) - float(a < 0.0),), "abs")
+        return make_node(abs(a), (self,), (float(a > 0.0) - float(a < 0.0),), "abs")
 
     def sqrt(self):  # d sqrt(a)/da = 1 / (2 sqrt(a))
         a = self.data
-        if a < 0.0:
+        if -math.inf < a < 0.0:
             raise ValueError(f"sqrt() is only defined for numbers >= 0, got {a!r}")
         if a == 0.0:
             raise ZeroDivisionError("sqrt() has no finite derivative at 0.0; add a small epsilon: (x + 1e-12).sqrt()")
-        r = math.sqrt(a)
-        return Value(r, (self,), (0.5 / r,), "sqrt")
+        r = math.sqrt(a) if a > 0.0 else math.nan
+        return make_node(r, (self,), (Reciprocal(2.0 * r),), "sqrt")
 
-    def sin(self):  # d sin(a)/da = cos(a)
-        a = self.data
-        return Value(math.sin(a), (self,), (math.cos(a),), "sin")
+    def sin(self):  # d sin(a)/da = cos(a); sin(±inf) is nan
+        a = self.data if math.isfinite(self.data) else math.nan  # math.sin raises for inf
+        return make_node(math.sin(a), (self,), (math.cos(a),), "sin")
 
-    def cos(self):  # d cos(a)/da = -sin(a)
-        a = self.data
-        return Value(math.cos(a), (self,), (-math.sin(a),), "cos")
-
-    # ---- derived ops: one line each over the primitives, exact in floating point ------------
-
-    def __neg__(self):  # -a = a * -1 (exact: negation only flips the sign bit)
-        return self * -1.0
+    def cos(self):  # d cos(a)/da = -sin(a); cos(±inf) is nan
+        a = self.data if math.isfinite(self.data) else math.nan
+        return make_node(math.cos(a), (self,), (-math.sin(a),), "cos")
 
     def __pos__(self):  # +a is a itself
         return self
 
-    def __abs__(self):  # abs(a) is a.abs()
-        return self.abs()
-
-    def __sub__(self, other):  # a - b = a + (-b) (exact, by IEEE 754)
-        return self + (-as_value(other))
-
-    def __radd__(self, other):  # other + self
-        return as_value(other) + self
-
-    def __rsub__(self, other):  # other - self
-        return as_value(other) - self
-
-    def __rmul__(self, other):  # other * self
-        return as_value(other) * self
-
-    def __rtruediv__(self, other):  # other / self
-        return as_value(other) / self
-
-    def __rpow__(self, other):  # other ** self
-        return as_value(other) ** self
+    __abs__ = abs  # abs(a) is a.abs()
 
     # ---- backpropagation --------------------------------------------------------------------
 
     def backward(self, gradient: float = 1.0) -> None:
         """Fill `.grad` of every Value this one was computed from, by the chain rule.
 
-        The output's own gradient is seeded with `gradient` (1.0: d out/d out). As in PyTorch,
-        leaves (Values made directly, such as parameters and inputs) accumulate: calling
-        backward() twice adds both passes, so call `zero_grad()` between training steps.
-        Intermediate nodes hold the gradient of the latest pass only, so a second backward()
-        through the same graph gives the leaves exactly twice the first pass (PyTorch's 24 for
-        `(x*x)*2` at x=3, not micrograd's 36). Frozen leaves (`requires_grad = False`) keep
-        grad 0.0. The graph is sorted without recursion, so a chain of a million nodes works.
+        The output's own gradient is seeded with `gradient` (1.0: d out/d out). As in PyTorch, leaves
+        (Values made directly: parameters, inputs) accumulate, so call `zero_grad()` between training
+        steps; a leaf whose grad is None (after zero_grad()) starts from 0.0, and one that backward()
+        does not reach keeps None: no gradient this step. Intermediate nodes hold the latest pass only,
+        so a second backward() gives the leaves exactly twice the first pass (PyTorch's 24 for `(x*x)*2`
+        at x=3, not micrograd's 36). Frozen leaves (`requires_grad = False`) end with grad 0.0 (PyTorch:
+        None; a drawing needs a number). No recursion: a chain of a million nodes works. See collector.py
+        for what it does about the garbage collector.
         """
         gradient = to_float(gradient)
-        with no_gc():
-            order = topological_order(self)
-            frozen = []
-            for node in order:
-                if node._children:
-                    node.grad = 0.0  # an intermediate node holds this pass's gradient only
-                elif not node.requires_grad:
-                    frozen.append(node)
-            self.grad += gradient
+        with no_gc() as pause:
+            collector.thaw()
+            order, frozen = _backward_order(self)
+            self.grad = gradient if self.grad is None else self.grad + gradient
             for node in reversed(order):  # chain rule: local derivative times upstream gradient
-                if not node._children:
-                    continue  # a leaf: nothing lies below it
-                upstream = node.grad
-                if upstream == 0.0 and math.isfinite(sum(node._local_grads)):
-                    # 0 * (a finite local derivative) adds nothing: skip the children, e.g. all that lies
-                    # behind a dead ReLU. (A sum is finite only if every term is; an inf or nan local
-                    # derivative still gets multiplied, giving nan as in PyTorch.)
-                    continue
-                for child, local in zip(node._children, node._local_grads, strict=True):
-                    child.grad += local * upstream
+                upstream, local_grads = node.grad, node._local_grads
+                if local_grads is None:  # an op made micrograd's way: its _backward applies this step
+                    node._backward()
+                elif upstream == 0.0 and math.isfinite(sum(local_grads)):
+                    continue  # 0 * finite locals adds nothing: skip, e.g. behind a dead ReLU (0 * inf is nan)
+                elif len(node._children) == 2:  # most ops: the loop below, without the loop's own cost
+                    a, b = node._children
+                    da, db = local_grads
+                    a.grad += da * upstream
+                    b.grad += db * upstream
+                elif len(node._children) == 1:
+                    node._children[0].grad += local_grads[0] * upstream
+                else:
+                    for child, local in zip(node._children, local_grads):
+                        child.grad += local * upstream
             for leaf in frozen:
                 leaf.grad = 0.0
+            collector.freeze_after_backward(len(order), pause.was_enabled)
+
+    # ---- micrograd's names, for code written for micrograd and the Zero-to-Hero lecture ------
+
+    @property
+    def _prev(self) -> tuple["Value", ...]:
+        """micrograd's name for the children (an ordered tuple here; a set in micrograd)."""
+        return self._children
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's one-node step of the chain rule: `o._backward()` adds local * o.grad to the
+        grad of each child of o. An op written micrograd's way sets its own: out._backward = f."""
+        if self._local_grads is not None:
+            return self._chain_rule_step
+        if not hasattr(self, "_closure"):
+            raise RuntimeError(f"the {self._op!r} node has no local derivatives: attach out._backward = a function")
+        return self._closure
+
+    @_backward.setter
+    def _backward(self, function: Callable[[], None]) -> None:
+        if not callable(function):
+            raise TypeError(f"_backward must be a function of no arguments, got {type(function).__name__}")
+        self._closure = function
+        self._local_grads = None  # from now on the function applies this node's step of the chain rule
+
+    def _chain_rule_step(self) -> None:
+        for child, local in zip(self._children, self._local_grads):
+            child.grad = (0.0 if child.grad is None else child.grad) + local * self.grad
+
+
+_new = object.__new__
+
+
+def make_node(data: float, children: tuple, local_grads: tuple, op: str) -> Value:
+    """The Value an op returns, made without the constructor's checks (the op's code makes them true:
+    a float, tuples of children and of their local derivatives, the op's name). Used by every op."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.requires_grad = True
+    out._children = children
+    out._local_grads = local_grads
+    out._op = op
+    return out
+
+
+def _backward_order(root: Value) -> tuple[list[Value], list[Value]]:
+    """The ops of `root`'s graph in topological_order(), for backward(); and its frozen leaves.
+
+    Placing an op sets its grad to this pass's own float 0.0 object, so `grad is zero` says "placed"
+    without a set of visited nodes. (Nodes on the stack are never met again: that would be a cycle.)
+    """
+    zero = float("0")  # a new object, unlike the literal 0.0: no grad from an earlier pass is it
+    order, frozen = [], []
+    if not root._children:
+        return order, ([] if root.requires_grad else [root])
+    nodes, iterators = [root], [iter(root._children)]
+    while iterators:
+        for child in iterators[-1]:
+            grandchildren = child._children
+            if not grandchildren:  # a leaf
+                if child.grad is None:  # after zero_grad()
+                    child.grad = 0.0
+                if not child.requires_grad:
+                    frozen.append(child)
+            elif child.grad is not zero:  # an op met for the first time: walk down into it
+                nodes.append(child)
+                iterators.append(iter(grandchildren))
+                break
+        else:  # all its children are placed: now the node can be
+            iterators.pop()
+            node = nodes.pop()
+            node.grad = zero
+            order.append(node)
+    return order, frozen
 
 
 def topological_order(root: Value) -> list[Value]:
     """Every Value that `root` depends on, each listed after all of its children; `root` is last.
 
-    An iterative depth-first search: an explicit stack instead of recursion, so no depth limit.
-    Children are visited in their recorded order, so the order is the same on every run.
+    A depth-first search with an explicit stack (no recursion, no depth limit), children in their order.
     """
-    order = []
-    visited = {root}
+    order, visited = [], {root}
     stack = [(root, iter(root._children))]
     while stack:
         node, children = stack[-1]
         for child in children:
             if child not in visited:
                 visited.add(child)
-                if not child._children or visited.issuperset(child._children):
-                    # a leaf, or a node whose children were all seen before: they are placed already
-                    # (the only nodes seen but not placed are on the stack: its ancestors, never its
-                    # children), so place it now instead of walking down into it
-                    order.append(child)
-                else:
-                    stack.append((child, iter(child._children)))
-                    break
-        else:  # all children are placed: now the node can be
+                stack.append((child, iter(child._children)))
+                break
+        else:  # all its children are placed: now the node can be
             stack.pop()
             order.append(node)
     return order
@@ -258,112 +328,4 @@ def topological_order(root: Value) -> list[Value]:
 
 def as_value(x: object) -> Value:
     """`x` itself if it is a Value, else a new leaf Value holding the number `x`."""
-    if isinstance(x, Value):
-        return x
-    if isinstance(x, (float, int)) or isinstance(x, Real):  # float and int first: the Real check is slow
-        return Value(float(x))
-    raise TypeError(f"cannot combine a Value with {type(x).__name__}: {x!r}; use a real number or a Value")
-
-
-def linear(weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Value:
-    """A neuron's pre-activation w·x + b as ONE graph node with 2n+1 children.
-
-    d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1. One node instead of 2n keeps
-    big graphs small and fast; drawings still show every weight and input with its grad.
-    `inputs` may hold plain numbers, which become leaf Values.
-    """
-    if len(weights) != len(inputs):
-        raise ValueError(f"w·x+b needs one input per weight: {len(weights)} weights, got {len(inputs)} inputs")
-    w_data = [w.data for w in weights]
-    try:  # the fast path: every input is already a Value
-        x_data = [x.data for x in inputs]
-        out = sum(map(mul, w_data, x_data), bias.data)
-    except (AttributeError, TypeError):  # plain numbers among the inputs (or the bias): make them leaf Values
-        inputs = [as_value(x) for x in inputs]
-        bias = as_value(bias)
-        x_data = [x.data for x in inputs]
-        out = sum(map(mul, w_data, x_data), bias.data)
-    return Value(out, (*weights, *inputs, bias), (*x_data, *w_data, 1.0), LINEAR_OP)
-
-
-def logsumexp(values: Iterable[Value | float]) -> Value:
-    """ln(sum(exp(v))), computed as m + ln(sum(exp(v - m))) with m = max(v) so exp() never overflows."""
-    vs = [as_value(v) for v in values]
-    if not vs:
-        raise ValueError("logsumexp() needs at least one value, got an empty sequence")
-    m = max(v.data for v in vs)  # a constant shift: the result does not depend on it, so neither do the grads
-    total = vs[0] - m
-    total = total.exp()
-    for v in vs[1:]:
-        total = total + (v - m).exp()
-    return total.log() + m
-
-
-def softmax(values: Iterable[Value | float]) -> list[Value]:
-    """exp(v_i) / sum_j exp(v_j), with the max subtracted first so exp() never overflows."""
-    vs = [as_value(v) for v in values]
-    if not vs:
-        raise ValueError("softmax() needs at least one value, got an empty sequence")
-    m = max(v.data for v in vs)
-    exps = [(v - m).exp() for v in vs]
-    total = exps[0]
-    for e in exps[1:]:
-        total = total + e
-    return [e / total for e in exps]
-
-
-class no_gc:
-    """Pause CPython's cyclic garbage collector inside a `with` block, then restore it.
-
-    Our graphs contain no reference cycles, so reference counting frees them and the cyclic
-    collector has nothing to find; without this pause it re-scans every live node many times
-    while a big graph is built or walked. backward() pauses it by itself. Building the graph
-    happens in the caller's code, so the library leaves the collector alone there; our own
-    training loops (fit(), the demos) run each whole step inside `with no_gc():`, and so can
-    yours: `python -m benchmarks` measures what it saves. Nested use is fine: only the
-    outermost block restores.
-    """
-
-    __slots__ = ("_was_enabled",)
-
-    def __enter__(self):
-        self._was_enabled = gc.isenabled()
-        gc.disable()
-        return self
-
-    def __exit__(self, *exc_info):
-        if self._was_enabled:
-            gc.enable()
-        return False
-
-
-def _check_power(a: float, k: float) -> None:
-    """Raise a specific error where a**k is not a real number."""
-    if a == 0.0 and k < 0.0:
-        raise ZeroDivisionError(f"0.0 cannot be raised to a negative power ({k!r})")
-    if a < 0.0 and not k.is_integer():
-        raise ValueError(f"a negative number cannot be raised to a fractional power: {a!r} ** {k!r} is not real")
-
-
-def _power(a: float, k: float) -> float:
-    try:
-        return a**k
-    except OverflowError:
-        raise OverflowError(f"{a!r} ** {k!r} is too large for a float; scale the input down") from None
-
-
-def _power_slope(a: float, k: float) -> float:
-    """d(a**k)/da = k * a**(k-1); 0 for k == 0 as in PyTorch."""
-    if k == 0.0:
-        return 0.0
-    if a == 0.0 and k < 1.0:
-        raise ZeroDivisionError(f"0.0 ** {k!r} has no finite derivative at 0.0; add a small epsilon to the base")
-    return k * _power(a, k - 1.0)
-
-
-def _sigmoid(a: float) -> float:
-    # 1 / (1 + e**-a) for a >= 0, e**a / (1 + e**a) for a < 0: exp() only ever sees -|a|
-    if a >= 0.0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
+    return x if isinstance(x, Value) else Value(number(x))

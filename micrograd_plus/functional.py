@@ -1,58 +1,106 @@
-"""Fused ops: one graph node for a piece of maths that is one idea, its local derivatives beside its forward rule.
+"""Fused ops: one graph node for a whole formula over many Values, as torch.nn.functional has.
 
-A fused node has many children and one local derivative for each, worked out on paper; backward() applies the
-chain rule to it like to any other node. One node instead of dozens keeps graphs small and fast, and drawings
-show the idea (a dot product, a softmax) rather than its arithmetic. Each op is checked against PyTorch and
-finite differences in tests/test_functional.py. The GPT's own fused ops live in gpt.py.
+`dot(a, b)` is one node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster
+backward(), the same gradients. Forward rule and local derivatives side by side, as in engine.py (the GPT's own
+fused ops are in gpt.py); tests/test_functional.py checks each against PyTorch and finite differences.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from operator import mul
 
-from .engine import Value
+from .engine import LINEAR_OP, Value, as_value, make_node
+from .floats import exp
 
-__all__ = ["linear", "softmax"]
+__all__ = ["linear", "dot", "add_all", "softmax", "logsumexp"]
+
+Numbers = Iterable[Value | float]
 
 
-# ---- general fused ops (PLACEHOLDER written by the gpt branch: core's functional.py replaces this block) ----
+def _values(values: Numbers) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """`values` as a tuple of Values (plain numbers become leaf Values) and the tuple of their data."""
+    values = tuple(values)  # the fast path below: every item is already a Value
+    try:
+        return values, tuple([v.data for v in values])
+    except AttributeError:
+        values = tuple(as_value(v) for v in values)
+        return values, tuple([v.data for v in values])
 
 
-def linear(input, weight: Sequence[Sequence[Value]], bias: Sequence[Value] | None = None) -> list:
-    """out_i = sum_j weight[i][j] * input[j] (+ bias[i]): torch.nn.functional.linear, one node per output.
+def linear(input: Sequence, weight: Sequence, bias: Value | float | Sequence | None = None):
+    """torch.nn.functional.linear over Values: w·x + b, each output ONE graph node.
 
-    `input` is one vector, or a list of vectors (a sequence, as torch's input of shape (T, in)): then the result
-    is one output vector per input vector, and each weight's number is read once for all of them.
-    d out_i/d weight[i][j] = input[j], d out_i/d input[j] = weight[i][j], d out_i/d bias[i] = 1.
+    `weight` is one neuron's weights (n Values: one output) or a layer's rows (a list of such lists: one output
+    per row, and `bias` is a list too). `input` is one vector, or a list of vectors as torch's input of shape
+    (T, n): one result per vector, each weight read once for all. d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i,
+    d(w·x+b)/db = 1. The node's children are the weights, then the inputs, then the bias (drawings rely on
+    that order); without a bias it is a `dot` node. Plain numbers in `input` become leaf Values.
     """
-    rows = [(tuple(row), tuple([w.data for w in row])) for row in weight]
-    vectors = input if input and not isinstance(input[0], Value) else [input]
-    outputs = []
-    for vector in vectors:
-        x = tuple(vector)
-        x_data = tuple([a.data for a in x])  # tuples: `row + x` joins two of them faster than (*row, *x)
-        if bias is None:
-            out = [Value(sum(map(mul, w, x_data)), row + x, x_data + w, "linear") for row, w in rows]
-        else:
-            out = [
-                Value(sum(map(mul, w, x_data), b.data), (*row, *x, b), (*x_data, *w, 1.0), "linear")
-                for (row, w), b in zip(rows, bias)
-            ]
-        outputs.append(out)
-    return outputs if vectors is input else outputs[0]
+    one_row = not (weight and isinstance(weight[0], (list, tuple)))
+    rows = [_values(row) for row in ([weight] if one_row else weight)]
+    biases = [bias] if one_row else [None] * len(rows) if bias is None else bias
+    if len(biases) != len(rows):
+        raise ValueError(f"linear() needs one bias per row of weights: {len(rows)} rows, got {len(biases)} biases")
+    many = bool(input) and isinstance(input[0], (list, tuple))
+    results = []
+    for vector in input if many else [input]:
+        x, x_data = _values(vector)
+        outputs = []
+        for (w, w_data), b in zip(rows, biases):
+            if len(w_data) != len(x_data):
+                raise ValueError(f"w·x needs one input per weight: {len(w_data)} weights, got {len(x_data)} inputs")
+            if b is None:
+                outputs.append(make_node(float(sum(map(mul, w_data, x_data))), w + x, x_data + w_data, "dot"))
+            else:
+                b = b if isinstance(b, Value) else as_value(b)
+                out = sum(map(mul, w_data, x_data), b.data)
+                outputs.append(make_node(out, w + x + (b,), x_data + w_data + (1.0,), LINEAR_OP))
+        results.append(outputs[0] if one_row else outputs)
+    return results if many else results[0]
 
 
-def softmax(values: Sequence[Value]) -> list[Value]:
-    """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node; d p_i/d v_j = p_i * ([i == j] - p_j)."""
-    children = tuple(values)
-    data = [v.data for v in children]
-    top = max(data)  # exp(v - max) never overflows and gives the same p
-    exps = [math.exp(a - top) for a in data]
+def dot(a: Numbers, b: Numbers) -> Value:
+    """a_1*b_1 + ... + a_n*b_n as one node: d(a·b)/da_i = b_i, d(a·b)/db_i = a_i (children: a, then b)."""
+    return linear(list(b), list(a))
+
+
+def add_all(values: Numbers) -> Value:
+    """v_1 + ... + v_n as one node (the n-ary sum): d(v_1 + ... + v_n)/dv_i = 1. Empty: Value(0.0)."""
+    values, data = _values(values)
+    return make_node(float(sum(data)), values, (1.0,) * len(values), "+") if values else Value(0.0)
+
+
+def logsumexp(values: Numbers) -> Value:
+    """ln(sum(exp(v))) as one node: d lse/dv_i = exp(v_i - lse), the softmax of v.
+
+    Computed as m + ln(sum(exp(v - m))) with m = max(v), so exp() never overflows; an infinite m is
+    not subtracted (PyTorch's rule), so logsumexp([inf, 1.0]) is inf and logsumexp([-inf]) is -inf.
+    """
+    values, data = _values(values)
+    if not values:
+        raise ValueError("logsumexp() needs at least one value, got an empty sequence")
+    m = max(data)
+    shift = m if math.isfinite(m) else 0.0
+    total = sum(exp(x - shift) for x in data)
+    out = (math.log(total) if total > 0.0 else -math.inf if total == 0.0 else math.nan) + shift
+    return make_node(out, tuple(values), tuple(exp(x - out) for x in data), "logsumexp")
+
+
+def softmax(values: Numbers) -> list[Value]:
+    """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node: d p_i/d v_j = p_i * ([i == j] - p_j).
+
+    The max is subtracted first so exp() never overflows; an inf or nan among the values gives nan, as in PyTorch.
+    """
+    values, data = _values(values)
+    if not values:
+        raise ValueError("softmax() needs at least one value, got an empty sequence")
+    top = max(data)
+    exps = [math.exp(a - top) for a in data]  # a - top <= 0, or nan
     total = sum(exps)
     p = [e / total for e in exps]
     outputs = []
     for i, p_i in enumerate(p):
         local = [-p_i * p_j for p_j in p]
         local[i] += p_i
-        outputs.append(Value(p_i, children, tuple(local), "softmax"))
+        outputs.append(make_node(p_i, values, tuple(local), "softmax"))
     return outputs

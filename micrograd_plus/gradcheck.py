@@ -21,15 +21,10 @@ def _input_numbers(inputs) -> list[float]:
         inputs = [inputs]
     if not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(f"inputs must be a non-empty list of numbers or Values, got {inputs!r}")
-    numbers = []
     for index, x in enumerate(inputs):
-        if isinstance(x, Value):
-            numbers.append(x.data)
-        elif isinstance(x, Real):
-            numbers.append(float(x))
-        else:
+        if not isinstance(x, (Value, Real)):
             raise TypeError(f"input {index} must be a number or a Value, got {type(x).__name__}: {x!r}")
-    return numbers
+    return [x.data if isinstance(x, Value) else float(x) for x in inputs]
 
 
 def _evaluate(f: Callable[..., Value], numbers: list[float]) -> tuple[Value, list[Value]]:

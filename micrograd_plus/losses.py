@@ -4,10 +4,13 @@ Each takes predictions and targets as a single Value/number or as equal-length l
 returns their mean (PyTorch's default reduction="mean").
 """
 
+import math
 from collections.abc import Sequence
 from numbers import Real
 
-from .engine import Value, as_value, logsumexp
+from .engine import Value, as_value, make_node
+from .floats import TargetSlope
+from .functional import add_all
 
 __all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
 
@@ -35,10 +38,7 @@ def _number(x: Value | float) -> float:
 
 
 def _mean(terms: list[Value]) -> Value:
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total * (1.0 / len(terms))
+    return add_all(terms) * (1.0 / len(terms))
 
 
 def mse_loss(predictions: Numbers, targets: Numbers) -> Value:
@@ -75,10 +75,10 @@ def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value
 def cross_entropy(
     logits: Sequence[Value | float] | Sequence[Sequence[Value | float]], target: int | Sequence[int]
 ) -> Value:
-    """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], for one sample or a batch.
-
-    One sample: `logits` is a list of Values, `target` a class index. A batch: `logits` is a list
-    of such lists and `target` a list of indices; the result is the mean over the batch.
+    """-ln softmax(logits)[target] for one sample (a list of Values, a class index), or the mean over a batch
+    (a list of such lists, a list of indices). One node per sample, computed as PyTorch's log_softmax: with
+    s_j = x_j - max(x), loss = ln(sum_j exp(s_j)) - s_target (exact for huge logits: [1e8, 1e8] gives ln 2);
+    d loss/dx_j = softmax(x)_j - (1 if j is the target else 0).
     """
     if not logits:
         raise ValueError("cross_entropy: got no logits; pass one score per class")
@@ -88,4 +88,10 @@ def cross_entropy(
         return _mean([cross_entropy(row, t) for row, t in zip(logits, target)])
     if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(logits):
         raise ValueError(f"cross_entropy: target must be a class index in 0..{len(logits) - 1}, got {target!r}")
-    return logsumexp(logits) - as_value(logits[target])
+    logits = [as_value(x) for x in logits]
+    top = max(x.data for x in logits)
+    shifted = [x.data - top for x in logits]
+    lse = math.log(sum(math.exp(s) for s in shifted))  # sum >= 1 (the max term is exp(0)) unless a nan or inf is in
+    p = [math.exp(s - lse) for s in shifted]  # softmax(x); at the target, PyTorch's -upstream + p * upstream:
+    local_grads = (*p[:target], TargetSlope(p[target] - 1.0, p[target]), *p[target + 1 :])
+    return make_node(lse - shifted[target], tuple(logits), local_grads, "cross_entropy")

@@ -9,7 +9,8 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from numbers import Real
 
-from .engine import Value, linear
+from .engine import Value
+from .functional import linear
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "as_rng", "check_count", "check_inputs"]
 
@@ -40,10 +41,11 @@ class Module:
         neuron, each neuron's weights then its bias, as in micrograd)."""
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0.0 (gradients accumulate across backward() calls)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's grad before the next backward() (gradients accumulate), as in PyTorch:
+        to None by default, meaning "no gradient" until backward() reaches it; to 0.0 if not set_to_none."""
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = None if set_to_none else 0.0
 
     def num_parameters(self, trainable_only: bool = False) -> int:
         """How many parameters; with trainable_only, only those not frozen."""
@@ -62,6 +64,10 @@ class Module:
             p.requires_grad = True
         return self
 
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """PyTorch's name for unfreeze() (True) and freeze() (False)."""
+        return self.unfreeze() if requires_grad else self.freeze()
+
     def state_dict(self) -> dict[str, float]:
         """{dotted name: float} for every parameter: plain data, ready for json.dump."""
         return {name: p.data for name, p in self.named_parameters()}
@@ -78,12 +84,9 @@ class Module:
         missing = [name for name in params if name not in state_dict]
         unexpected = [name for name in state_dict if name not in params]
         if strict and (missing or unexpected):
-            problems = []
-            if missing:
-                problems.append(f"missing keys: {missing}")
-            if unexpected:
-                problems.append(f"unexpected keys: {unexpected}")
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: {'; '.join(problems)}")
+            problems = [f"{kind} keys: {names}" for kind, names in (("missing", missing), ("unexpected", unexpected))]
+            problems = "; ".join(problem for problem in problems if not problem.endswith("[]"))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: {problems}")
         updates = {}
         for name, number in state_dict.items():
             if name not in params:
@@ -116,7 +119,12 @@ def _named_values(item: object, name: str) -> Iterator[tuple[str, Value]]:
             yield from _named_values(element, f"{name}.{index}")
 
 
-def _check_activation(activation: str) -> str:
+def _check_activation(activation: str, nonlin: bool | None = None) -> str:
+    """The activation's name; micrograd's nonlin=True/False means "relu"/"linear"."""
+    if nonlin is not None:
+        if activation not in ("relu", None):
+            raise ValueError(f"pass activation= or micrograd's nonlin=, not both (got {activation!r} and {nonlin!r})")
+        return "relu" if nonlin else "linear"
     if activation is None:
         return "linear"
     if activation not in ACTIVATIONS:
@@ -142,15 +150,14 @@ def check_count(name: str, count: object) -> int:
 
 def check_inputs(module: Module, x: object) -> None:
     """Raise a clear error unless `x` is a list of exactly `module.nin` inputs."""
-    try:
-        count = len(x)
-    except TypeError:
+    name = type(module).__name__
+    if not hasattr(x, "__len__"):
         raise TypeError(
-            f"this {type(module).__name__} expects a list of {module.nin} inputs, got {type(x).__name__}: {x!r}; "
+            f"this {name} expects a list of {module.nin} inputs, got {type(x).__name__}: {x!r}; "
             "wrap a single number in a list: model([x])"
-        ) from None
-    if count != module.nin:
-        raise ValueError(f"this {type(module).__name__} expects {module.nin} inputs, got {count}")
+        )
+    if len(x) != module.nin:
+        raise ValueError(f"this {name} expects {module.nin} inputs, got {len(x)}")
 
 
 class Neuron(Module):
@@ -158,11 +165,12 @@ class Neuron(Module):
 
     Weights and bias start uniform in ±1/sqrt(nin), PyTorch's default for nn.Linear, drawn from
     `seed` (an int or a random.Random), so the same seed always gives the same neuron.
+    micrograd's `nonlin=False` is activation="linear".
     """
 
-    def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0):
+    def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None):
         self.nin = check_count("nin", nin)
-        self.activation = _check_activation(activation)
+        self.activation = _check_activation(activation, nonlin)
         rng = as_rng(seed)
         bound = 1.0 / nin**0.5
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
@@ -170,29 +178,42 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value | float]) -> Value:
         check_inputs(self, x)
-        out = linear(self.w, x, self.b)
-        activate = _ACTIVATE[self.activation]
-        return activate(out) if activate else out
+        return self.activate(linear(x, self.w, self.b))
+
+    def activate(self, z: Value) -> Value:
+        """This neuron's activation applied to its w·x+b."""
+        return _ACTIVATE[self.activation](z) if self.activation != "linear" else z
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
 class Layer(Module):
-    """`nout` neurons that all read the same `nin` inputs."""
+    """`nout` neurons that all read the same `nin` inputs.
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0):
+    Like micrograd's Layer, calling it returns a single Value when nout is 1, else a list;
+    `outputs(x)` always returns the list.
+    """
+
+    def __init__(
+        self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None
+    ):
         self.nin = check_count("nin", nin)
         self.nout = check_count("nout", nout)
+        activation = _check_activation(activation, nonlin)
         rng = as_rng(seed)
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
 
-    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out = self.outputs(x)
+        return out[0] if len(out) == 1 else out
+
+    def outputs(self, x: Sequence[Value | float]) -> list[Value]:
+        """One output per neuron, as a list even when there is one neuron."""
         check_inputs(self, x)
-        x = [v if isinstance(v, Value) else Value(v) for v in x]  # one leaf per input, shared by all neurons
-        # neuron.forward(x) is neuron(x) without the generic Module.__call__(*args, **kwargs) in between,
-        # which costs more than it seems in the innermost loop of every network.
-        return [neuron.forward(x) for neuron in self.neurons]
+        neurons = self.neurons
+        zs = linear(x, [neuron.w for neuron in neurons], [neuron.b for neuron in neurons])  # the inputs read once
+        return [neuron.activate(z) for neuron, z in zip(neurons, zs)]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.neurons[0].activation!r})"
@@ -219,7 +240,7 @@ class MLP(Module):
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
         check_inputs(self, x)
         for layer in self.layers:
-            x = layer(x)
+            x = layer.outputs(x)
         return x[0] if len(x) == 1 else x
 
     def __repr__(self) -> str:

@@ -1,7 +1,9 @@
 """Optimizers: SGD and Adam, with torch.optim's update rules written out in plain floats.
 
-An optimizer holds a list of parameters and, on `step()`, moves each one against its gradient.
-Frozen parameters (`requires_grad = False`) are skipped, as PyTorch skips those without a grad.
+As in torch.optim, each parameter has its own state (`optimizer.state[p]`), made at its first step with a
+gradient, and a parameter without a gradient is skipped with no state change: grad None (backward() did not
+reach it since zero_grad()), or frozen (requires_grad False: torch's frozen tensors get no grad; torch would
+still step one that keeps a zero grad from before, we never step a frozen one).
 """
 
 import math
@@ -13,7 +15,7 @@ __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 class Optimizer:
-    """Base class: keeps the parameter list, checks hyperparameters, clears gradients."""
+    """Base class: keeps the parameter list and each parameter's state, checks hyperparameters."""
 
     def __init__(self, params: Iterable[Value], lr: float):
         if hasattr(params, "parameters"):  # a Module was passed where its parameters belong
@@ -23,24 +25,30 @@ class Optimizer:
             raise ValueError("optimizer got an empty parameter list; pass model.parameters()")
         for index, p in enumerate(self.params):
             if not isinstance(p, Value):
+                name = type(p).__name__
                 raise TypeError(
-                    f"optimizer parameters must be Values, got {type(p).__name__} at position {index}; "
-                    "pass model.parameters()"
+                    f"optimizer parameters must be Values, got {name} at position {index}; pass model.parameters()"
                 )
         if len(set(self.params)) != len(self.params):  # it would be stepped once per copy
             raise ValueError("the parameter list holds the same Value more than once; pass each parameter once")
         self.lr = _check_non_negative("lr", lr)
+        self.state: dict[Value, dict[str, float]] = {}  # per parameter, as torch.optim's
 
-    def zero_grad(self) -> None:
-        """Set every parameter's grad to 0.0 before the next backward()."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's grad before the next backward(): to None ("no gradient", PyTorch's
+        default), or to 0.0 with set_to_none=False (then a parameter backward() misses still steps)."""
         for p in self.params:
-            p.grad = 0.0
+            p.grad = None if set_to_none else 0.0
 
     def step(self) -> None:
         raise NotImplementedError
 
-    def _trainable(self):
-        return ((i, p) for i, p in enumerate(self.params) if p.requires_grad)
+    def _with_grads(self, weight_decay: float):
+        """(parameter, grad + weight_decay * parameter, its state) for each parameter that has a gradient."""
+        for p in self.params:
+            if p.requires_grad and p.grad is not None:
+                g = p.grad + weight_decay * p.data if weight_decay != 0.0 else p.grad
+                yield p, g, self.state.setdefault(p, {})
 
 
 class SGD(Optimizer):
@@ -48,7 +56,7 @@ class SGD(Optimizer):
 
     Per parameter, exactly as torch.optim.SGD:
         g = grad + weight_decay * p
-        buf = g (first step), else momentum * buf + (1 - dampening) * g
+        buf = g (its first step), else momentum * buf + (1 - dampening) * g
         g = g + momentum * buf (nesterov) or buf (momentum > 0)
         p = p - lr * g
     """
@@ -69,17 +77,13 @@ class SGD(Optimizer):
         if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         self.nesterov = nesterov
-        self.momentum_buffers: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
-        for i, p in self._trainable():
-            g = p.grad
-            if self.weight_decay != 0.0:
-                g = g + self.weight_decay * p.data
+        for p, g, state in self._with_grads(self.weight_decay):
             if self.momentum != 0.0:
-                buf = self.momentum_buffers[i]
+                buf = state.get("momentum_buffer")
                 buf = g if buf is None else buf * self.momentum + (1.0 - self.dampening) * g
-                self.momentum_buffers[i] = buf
+                state["momentum_buffer"] = buf
                 g = g + self.momentum * buf if self.nesterov else buf
             p.data = p.data + -self.lr * g
 
@@ -87,7 +91,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam: per-parameter steps scaled by running averages of the gradient and its square.
 
-    Per parameter, exactly as torch.optim.Adam (t counts steps from 1):
+    Per parameter, exactly as torch.optim.Adam (t counts this parameter's steps from 1):
         g = grad + weight_decay * p
         m = m + (1 - beta1) * (g - m)           (torch's lerp)
         v = beta2 * v + (1 - beta2) * g * g
@@ -113,23 +117,15 @@ class Adam(Optimizer):
         if self.eps == 0.0:
             raise ValueError("Adam eps must be > 0: it keeps the step finite where a gradient has been 0 so far")
         self.weight_decay = _check_non_negative("weight_decay", weight_decay)
-        self.t = 0
-        self.m = [0.0] * len(self.params)  # running average of the gradient
-        self.v = [0.0] * len(self.params)  # running average of the squared gradient
 
     def step(self) -> None:
         beta1, beta2 = self.betas
-        self.t += 1
-        step_size = self.lr / (1.0 - beta1 ** float(self.t))
-        correction2_sqrt = (1.0 - beta2 ** float(self.t)) ** 0.5
-        for i, p in self._trainable():
-            g = p.grad
-            if self.weight_decay != 0.0:
-                g = g + self.weight_decay * p.data
-            self.m[i] = _lerp(self.m[i], g, 1.0 - beta1)
-            self.v[i] = self.v[i] * beta2 + (1.0 - beta2) * g * g
-            denom = math.sqrt(self.v[i]) / correction2_sqrt + self.eps
-            p.data = p.data + -step_size * self.m[i] / denom
+        for p, g, state in self._with_grads(self.weight_decay):
+            t = state["step"] = state.get("step", 0) + 1
+            m = state["exp_avg"] = _lerp(state.get("exp_avg", 0.0), g, 1.0 - beta1)
+            v = state["exp_avg_sq"] = state.get("exp_avg_sq", 0.0) * beta2 + (1.0 - beta2) * g * g
+            denom = math.sqrt(v) / (1.0 - beta2 ** float(t)) ** 0.5 + self.eps
+            p.data = p.data + -(self.lr / (1.0 - beta1 ** float(t))) * m / denom
 
 
 def _lerp(start: float, end: float, weight: float) -> float:

@@ -40,7 +40,7 @@ def test_scaled_dot_product_attention_matches_pytorch(n_queries, n_keys, d, d_va
     Q, K, V = random_vectors(rng, n_queries, d), random_vectors(rng, n_keys, d), random_vectors(rng, n_keys, d_value)
     coefficients = random_vectors(rng, n_queries, d_value)
     queries, keys, values = as_values(Q), as_values(K), as_values(V)
-    outputs, weights = scaled_dot_product_attention(queries, keys, values, causal=causal)
+    outputs, weights = scaled_dot_product_attention(queries, keys, values, is_causal=causal)
     weighted_sum(outputs, coefficients).backward()
 
     tq, tk, tv = (torch.tensor(rows, dtype=torch.float64, requires_grad=True) for rows in (Q, K, V))
@@ -115,7 +115,7 @@ def test_causal_attention_ignores_later_positions():
     sequence = random_vectors(rng, 4, 3)
     changed = [row[:] for row in sequence]
     changed[3] = [9.0, -9.0, 9.0]  # only the last position changes
-    attention = SelfAttention(3, 2, causal=True, seed=1)
+    attention = SelfAttention(3, 2, is_causal=True, seed=1)
     before = [[o.data for o in row] for row in attention(sequence)]
     weights = attention.last_weights
     after = [[o.data for o in row] for row in attention(changed)]
@@ -252,3 +252,15 @@ def test_self_attention_rejects_a_sequence_of_the_wrong_width():
 def test_self_attention_rejects_bad_sizes(dim, head_dim):
     with pytest.raises(ValueError, match="must be a positive whole number"):
         SelfAttention(dim, head_dim)
+
+
+def test_the_older_name_causal_still_works_and_both_names_at_once_are_refused():
+    rng = random.Random(3)
+    sequence = random_vectors(rng, 3, 2)
+    new, old = SelfAttention(2, is_causal=True, seed=0), SelfAttention(2, causal=True, seed=0)
+    assert old.is_causal and repr(old) == "SelfAttention(2, head_dim=2, is_causal=True)"
+    assert [[v.data for v in row] for row in new(sequence)] == [[v.data for v in row] for row in old(sequence)]
+    q = as_values(sequence)
+    assert [w.data for w in scaled_dot_product_attention(q, q, q, causal=True)[1][0]] == [1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="not both"):
+        scaled_dot_product_attention(q, q, q, is_causal=True, causal=True)

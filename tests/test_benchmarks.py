@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import main_job, w1, w2, w3
+from benchmarks import main_job, w1, w2, w3, w4
 from benchmarks.common import print_table
 from micrograd_plus import MLP
 from micrograd_plus.datasets import make_moons
@@ -50,8 +50,8 @@ def test_w2_chain_gradient_is_right():
 
 def test_w3_counts_the_nodes_and_their_memory():
     result = w3.measure("micrograd_plus", nodes=400, trace=True)
-    assert result["nodes"] == 401  # 100 steps of 4 Values, and x0
-    assert result["traced_peak_bytes"] > 401 * 56  # at least a Value's own slots per node
+    assert (result["steps"], result["nodes"]) == (100, 201)  # 100 steps of 2 ops (constants folded in), and x0
+    assert result["traced_peak_bytes"] > 201 * 56  # at least a Value's own slots per node
 
 
 def test_python_dash_m_benchmarks_runs_w1_and_reports_agreement():
@@ -69,7 +69,7 @@ def test_unknown_workload_is_refused_with_the_valid_names():
         [sys.executable, "-m", "benchmarks", "--only", "w9"], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
-    assert "w1,w2,w3,main" in done.stderr and "w9" in done.stderr
+    assert "w1,w2,w3,w4,main" in done.stderr and "w9" in done.stderr
 
 
 def test_main_job_reports_a_failed_run_by_its_exit_status_not_as_not_available_yet(monkeypatch):
@@ -89,3 +89,11 @@ def test_print_table_keeps_its_layout_through_the_shared_format_table(capsys):
     assert lines[0] == "engine          seconds   ratio"
     assert {len(line) for line in lines} == {len(lines[0])}  # right-aligned columns end together
     assert lines[1].startswith("micrograd_plus ") and lines[2].startswith("micrograd ")
+
+
+def test_w4_engines_reach_the_same_losses_on_a_tiny_run():
+    minimal = w4.run("minimal", steps=2)
+    for engine in ("micrograd_plus", "micrograd_plus_fused"):
+        losses = w4.run(engine, steps=2)["losses"]
+        assert losses == pytest.approx(minimal["losses"], rel=w4.LOSS_TOLERANCE)
+    assert len(set(minimal["losses"])) == 2  # the loss moves: training really happens

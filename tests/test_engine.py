@@ -51,7 +51,7 @@ OPS = [  # name, ours, torch's, inputs
     ("shared_intermediate", lambda a, b: (c := a * b) * c + c, lambda a, b: (c := a * b) * c + c, [0.5, -1.5]),
     (
         "linear",
-        lambda w0, w1, x0, x1, b: linear([w0, w1], [x0, x1], b).tanh(),
+        lambda w0, w1, x0, x1, b: linear([x0, x1], [w0, w1], b).tanh(),
         lambda w0, w1, x0, x1, b: (w0 * x0 + w1 * x1 + b).tanh(),
         [0.3, -0.8, 1.5, 0.25, 0.1],
     ),
@@ -314,7 +314,7 @@ def test_abs_and_unary_plus_work_on_values():
 
 
 def test_linear_accepts_a_plain_number_as_bias():
-    out = linear([Value(2.0)], [3.0], 0.5)
+    out = linear([3.0], [Value(2.0)], 0.5)
     assert out.data == 6.5
 
 
@@ -346,8 +346,6 @@ def test_combining_with_a_non_number_is_a_type_error(make):
         (lambda: Value(0.0) ** -1, ZeroDivisionError, "negative power"),
         (lambda: Value(0.0) ** 0.5, ZeroDivisionError, "derivative"),
         (lambda: Value(-2.0) ** Value(2.0), ValueError, "base"),
-        (lambda: Value(1000.0).exp(), OverflowError, "exp"),
-        (lambda: Value(1e200) ** 2, OverflowError, "too large"),
     ],
     ids=[
         "log_negative",
@@ -360,23 +358,21 @@ def test_combining_with_a_non_number_is_a_type_error(make):
         "zero_negative_power",
         "zero_half_power",
         "negative_base_value_exponent",
-        "exp_overflow",
-        "pow_overflow",
     ],
 )
-def test_domain_errors_are_specific(make, error, words):
+def test_domain_errors_are_specific(make, error, words):  # overflow is not one: exp(1000.0) is inf (test_properties)
     with pytest.raises(error, match=words):
         make()
 
 
 def test_linear_rejects_mismatched_lengths():
     with pytest.raises(ValueError, match="2 weights, got 3 inputs"):
-        linear([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0], Value(0.0))
+        linear([1.0, 2.0, 3.0], [Value(1.0), Value(2.0)], Value(0.0))
 
 
 def test_linear_accepts_plain_numbers_as_inputs():
     w = [Value(0.5), Value(-1.0)]
-    out = linear(w, [2.0, 3], Value(0.25))
+    out = linear([2.0, 3], w, Value(0.25))
     out.backward()
     assert out.data == 0.5 * 2.0 - 3.0 + 0.25
     assert [p.grad for p in w] == [2.0, 3.0]

@@ -165,6 +165,8 @@ def test_zero_grad_clears_every_parameter():
     model([1.0, -1.0]).backward()
     assert any(p.grad != 0.0 for p in model.parameters())
     model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())  # PyTorch's default: no gradient yet
+    model.zero_grad(set_to_none=False)
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
@@ -178,6 +180,13 @@ def test_freeze_excludes_parameters_from_gradients_and_counts():
     assert all(p.grad != 0.0 for p in model.layers[1].parameters())
     model.unfreeze()
     assert model.num_parameters(trainable_only=True) == 13
+
+
+def test_requires_grad_is_pytorchs_name_for_freeze_and_unfreeze():
+    model = MLP(2, [3, 1])
+    assert model.requires_grad_(False) is model and model.num_parameters(trainable_only=True) == 0
+    assert model.layers[1].requires_grad_() is model.layers[1]
+    assert [p.requires_grad for p in model.parameters()] == [False] * 9 + [True] * 4
 
 
 def test_state_dict_round_trips_through_json():

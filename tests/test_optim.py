@@ -98,11 +98,104 @@ def test_optimizers_skip_frozen_parameters(make):
     assert trainable.data < 1.0
 
 
-def test_zero_grad_clears_the_parameters():
+def test_zero_grad_sets_none_like_pytorch_or_zero_when_asked():
     p = Value(2.0)
     (p * p).backward()
-    SGD([p], lr=0.1).zero_grad()
+    optimizer = SGD([p], lr=0.1)
+    optimizer.zero_grad()
+    assert p.grad is None
+    (p * 3.0).backward()
+    assert p.grad == 3.0  # backward() starts a None grad from 0.0
+    optimizer.zero_grad(set_to_none=False)
     assert p.grad == 0.0
+
+
+# ---- per-parameter state: frozen parameters and parameters without a gradient, as torch.optim ------
+
+# Which parameters take part at each step: "frozen" ones have requires_grad False (torch: requires_grad_(False)),
+# "unused" ones are left out of the loss (torch: their grad stays None after zero_grad()).
+SCHEDULE = [
+    {},
+    {"frozen": [1]},
+    {"frozen": [1], "unused": [2]},
+    {},
+    {"unused": [0]},
+    {"unused": [0, 2]},
+    {},
+    {"frozen": [0, 2]},
+    {},
+]
+
+
+def run_schedule(make_ours, make_theirs, schedule=SCHEDULE, set_to_none=True):
+    """Three parameters through `schedule` with both libraries; (ours, theirs) after every step."""
+    start = [0.7, -1.3, 0.4]
+    ours = [Value(x) for x in start]
+    theirs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in start]
+    ours_optimizer, theirs_optimizer = make_ours(ours), make_theirs(theirs)
+    history = []
+    for step in schedule:
+        for i in range(3):
+            ours[i].requires_grad = i not in step.get("frozen", [])
+            theirs[i].requires_grad_(i not in step.get("frozen", []))
+        used = [i for i in range(3) if i not in step.get("unused", [])]
+        for params, optimizer in ((ours, ours_optimizer), (theirs, theirs_optimizer)):
+            optimizer.zero_grad(set_to_none=set_to_none)
+            loss = 0.0
+            for i in used:
+                loss = loss + (params[i] * (i + 1.5) - 0.3 * i) ** 2
+            if any(params[i].requires_grad for i in used):
+                loss.backward()
+            optimizer.step()
+        history.append(([p.data for p in ours], [t.item() for t in theirs]))
+    return history
+
+
+OPTIMIZERS = [
+    ("adam", lambda p: Adam(p, lr=0.1), lambda p: torch.optim.Adam(p, lr=0.1)),
+    (
+        "adam_decay",
+        lambda p: Adam(p, lr=0.05, weight_decay=0.1),
+        lambda p: torch.optim.Adam(p, lr=0.05, weight_decay=0.1),
+    ),
+    ("sgd_momentum", lambda p: SGD(p, lr=0.05, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
+    (
+        "sgd_nesterov_decay",
+        lambda p: SGD(p, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1),
+        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1),
+    ),
+]
+
+
+@pytest.mark.parametrize("name, make_ours, make_theirs", OPTIMIZERS, ids=[row[0] for row in OPTIMIZERS])
+def test_frozen_and_unused_parameters_follow_torch_optim_step_by_step(name, make_ours, make_theirs):
+    for step, (ours, theirs) in enumerate(run_schedule(make_ours, make_theirs)):
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-14), f"after step {step}"
+
+
+@pytest.mark.parametrize("name, make_ours, make_theirs", OPTIMIZERS, ids=[row[0] for row in OPTIMIZERS])
+def test_with_zero_gradients_instead_of_none_unused_parameters_still_step_as_in_torch(name, make_ours, make_theirs):
+    # (torch would also step a frozen parameter whose grad is a zero tensor; ours skips every frozen one)
+    unused_only = [step for step in SCHEDULE if "frozen" not in step]
+    history = run_schedule(make_ours, make_theirs, unused_only, set_to_none=False)
+    for step, (ours, theirs) in enumerate(history):
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-14), f"after step {step}"
+
+
+def test_adam_after_freeze_and_unfreeze_takes_its_first_step_like_torch():
+    # the case of issue 12: one step with b frozen, then one with b trainable (torch: b = 0.90000, not 0.92559)
+    ours, theirs = [Value(1.0), Value(1.0)], [torch.tensor(1.0, dtype=torch.float64, requires_grad=True) for _ in "ab"]
+    adam, torch_adam = Adam(ours, lr=0.1), torch.optim.Adam(theirs, lr=0.1)
+    for frozen in (True, False):
+        ours[1].requires_grad = not frozen
+        theirs[1].requires_grad_(not frozen)
+        for (a, b), optimizer in ((ours, adam), (theirs, torch_adam)):
+            optimizer.zero_grad()
+            (a * b).backward()
+            optimizer.step()
+    assert [p.data for p in ours] == [t.item() for t in theirs]
+    assert ours[1].data == pytest.approx(0.9, abs=1e-8)
+    assert adam.state[ours[0]]["step"] == 2 and adam.state[ours[1]]["step"] == 1
 
 
 @pytest.mark.parametrize(

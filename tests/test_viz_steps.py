@@ -7,7 +7,8 @@ import pytest
 from example_graphs import karpathy_graph
 
 from micrograd_plus import MLP, Neuron, Value, mse_loss
-from micrograd_plus.engine import linear, topological_order
+from micrograd_plus.engine import topological_order
+from micrograd_plus.functional import linear
 from micrograd_plus.viz.steps import LOCAL_RULES, backward_steps, final_grads
 
 
@@ -41,7 +42,7 @@ def frozen():  # a frozen parameter: backward() leaves its grad at 0
     w = Value(0.7, label="w")
     w.requires_grad = False
     x = Value(2.0, label="x")
-    return linear([w], [x], Value(0.1, label="b")) ** 3
+    return linear([x], [w], Value(0.1, label="b")) ** 3
 
 
 GRAPHS = [karpathy, reuse, shared_intermediate, neuron, mlp, frozen]
@@ -260,7 +261,7 @@ def test_a_child_used_twice_is_named_once_per_use_and_the_rule_says_they_add_up(
         "a.grad += y.grad × ∂y/∂a = 1.0 × 3.0 = 3.0, so a.grad is now 6.0",
     ]
     x = Value(1.0, label="x")
-    twice = linear([Value(0.5, label="w"), Value(0.2, label="u")], [x, x], Value(0.1, label="c"))
+    twice = linear([x, x], [Value(0.5, label="w"), Value(0.2, label="u")], Value(0.1, label="c"))
     assert "x is used twice here" in backward_steps(twice)[1].text
 
 
@@ -316,5 +317,5 @@ def test_numbers_in_the_text_are_short_and_exact():
     y.label = "y"
     term = backward_steps(y)[1].terms[0]
     assert term.text == "x.grad += y.grad × ∂y/∂x = 1.0 × 3.0 = 3.0"
-    tiny = backward_steps(Value(1e-7, label="t") * 2.0)[1].terms[1]
+    tiny = backward_steps(Value(1e-7, label="t") * Value(2.0))[1].terms[1]
     assert tiny.text.endswith("= 1.0 × 1e-07 = 1e-07") and math.isclose(tiny.product, 1e-7)

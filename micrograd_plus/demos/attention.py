@@ -76,7 +76,7 @@ class AttentionRegressor(Module):
         self.readout = Layer(head_dim, 1, activation="linear", seed=rng)
 
     def forward(self, sequence: list[list[float]]) -> Value:
-        return self.readout(_mean_vector(self.attention(sequence)))[0]
+        return self.readout(_mean_vector(self.attention(sequence)))
 
 
 class MeanPoolRegressor(Module):

@@ -196,9 +196,12 @@ def judge_hyperparameters(evidence: dict) -> str:
 def _train_or_overflow(lr: float, hidden: list[int]) -> tuple[list[float], float]:
     """train_curve, with a run whose numbers overflow reported as an infinite loss."""
     try:
-        return train_curve(lr, hidden)
+        losses, valid = train_curve(lr, hidden)
     except OverflowError:
         return [], math.inf
+    if not math.isfinite(losses[min(2, len(losses) - 1)]):  # inf within two steps: the numbers overflowed at once
+        return [], math.inf
+    return losses, valid
 
 
 def reference_hyperparameters() -> tuple[float, list[int]]:

@@ -1,0 +1,151 @@
+"""Floats at the edges, as IEEE 754 and PyTorch define them: the helpers of engine.py's ops.
+
+Python raises where IEEE 754 has an answer (1e200 ** 2, math.exp(1000.0), inf / 0.0); PyTorch takes
+the answer, and so do these helpers, except where engine.py's rule makes a finite input outside an
+op's domain an error: then the error names the op.
+
+Some local derivatives multiply the way PyTorch's backward formula does, so that backward() keeps its
+one rule, `child.grad += local * upstream`, and gives PyTorch's numbers, nan and inf included: each is
+the float of the derivative, with its own `__mul__`. Reciprocal (1/b: upstream / b, so a tiny b does not
+overflow), ZERO_SLOPE (a 0 that stays 0 times inf or nan), the slopes of sigmoid and softplus, and
+cross_entropy's at the target class.
+"""
+
+import math
+from numbers import Real
+
+__all__ = ["Reciprocal", "ZERO_SLOPE", "SigmoidSlope", "SoftplusSlope", "TargetSlope", "number", "named", "power"]
+
+
+class TorchSlope(float):
+    """A local derivative (the float) that multiplies an upstream gradient by PyTorch's formula, using `a`."""
+
+    __slots__ = ("a",)
+
+    def __new__(cls, value: float, a: float):
+        self = float.__new__(cls, value)
+        self.a = a
+        return self
+
+    def __rmul__(self, upstream):
+        return self.__mul__(upstream)
+
+
+class Reciprocal(TorchSlope):
+    """d(x/b)/dx = 1/b (also of ln b and sqrt b): upstream / b (1e-300 / 5e-324 is 2e23; 1/5e-324 is inf)."""
+
+    def __new__(cls, b: float):
+        return super().__new__(cls, divide(1.0, b, ieee=True), b)
+
+    def __mul__(self, upstream):
+        return divide(upstream, self.a, ieee=True)
+
+
+class SigmoidSlope(TorchSlope):
+    """d sigmoid/da = s * (1 - s), with s = sigmoid(a): upstream * (1 - s) * s."""
+
+    def __mul__(self, upstream):
+        return upstream * (1.0 - self.a) * self.a
+
+
+class SoftplusSlope(TorchSlope):
+    """d softplus/da = z / (z + 1), with z = e**a: upstream * z / (z + 1)."""
+
+    def __mul__(self, upstream):
+        return upstream * self.a / (self.a + 1.0)
+
+
+class TargetSlope(TorchSlope):
+    """d cross_entropy/d x_target = p - 1, with p = softmax(x)_target: -upstream + p * upstream."""
+
+    def __mul__(self, upstream):
+        return -upstream + self.a * upstream
+
+
+class ZeroSlope(float):
+    """A local derivative 0 which times any gradient, even inf or nan, is 0 (where 0.0 * inf would be nan):
+    PyTorch's, where PyTorch selects 0 rather than multiplies (relu at a <= 0, a**k at k == 0)."""
+
+    __slots__ = ()
+
+    def __mul__(self, upstream):
+        return 0.0
+
+    __rmul__ = __mul__
+
+
+ZERO_SLOPE = ZeroSlope(0.0)
+EXP_LIMIT = 709.782712893384  # the largest a for which exp(a) is a finite float
+_NAMES: dict[tuple[str, float], str] = {}  # op names with a constant: formatting a float is slow
+
+
+def number(x: object, what: str = "the other operand") -> float:
+    """A plain number in an op as a float, or a TypeError saying what it is."""
+    if type(x) is float:
+        return x
+    if isinstance(x, (int, Real)):
+        return float(x)
+    raise TypeError(f"{what} must be a real number or a Value, got {type(x).__name__}: {x!r}")
+
+
+def named(op: str, c: float) -> str:
+    """The op's name with its constant, e.g. '*2' or '+1e-06'."""
+    if (op, c) not in _NAMES:
+        if len(_NAMES) >= 1024:  # constants that change at every call (or nan, never equal to itself)
+            _NAMES.clear()
+        _NAMES[(op, c)] = op + (repr(c)[:-2] if repr(c).endswith(".0") else repr(c))
+    return _NAMES[(op, c)]
+
+
+def divide(a: float, b: float, ieee: bool = False) -> float:
+    """a / b; a finite a over 0 is a domain error unless `ieee`, which gives IEEE 754's ±inf or nan."""
+    if b == 0.0 and not ieee and math.isfinite(a):
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}; the divisor is 0.0")
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return math.nan if a == 0.0 or a != a else math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def exp(a: float) -> float:
+    """e**a, inf past exp(709.78) where math.exp raises OverflowError."""
+    return math.exp(a) if not a > EXP_LIMIT else math.inf
+
+
+def check_power(a: float, k: float, form: str, slope_in_base: bool = False, slope_in_exponent: bool = False) -> None:
+    """Raise an error naming the power where a**k, or the derivative that is needed, is not finite and real."""
+    if not (math.isfinite(a) and math.isfinite(k)):
+        return  # nan and inf propagate as in PyTorch
+    if a == 0.0 and (k < 0.0 or (slope_in_base and k < 1.0 and k != 0.0)):
+        raise ZeroDivisionError(f"{form.format(a, k)}: 0.0 ** a negative power, or its derivative, divides by 0")
+    if a < 0.0 and slope_in_exponent:
+        raise ValueError(f"{form.format(a, k)}: a Value exponent needs a base >= 0 (d(a**b)/db = a**b * ln a)")
+    if a < 0.0 and not k.is_integer():
+        raise ValueError(f"{form.format(a, k)}: a negative number to a fractional power is not real")
+
+
+def power(a: float, k: float, shortcuts: bool = False) -> float:
+    """a**k as PyTorch computes it. For a plain number k, PyTorch's shortcuts (a*a for 2, a*a*a for 3,
+    sqrt for ±0.5, 1/a and 1/(a*a) for -1 and -2): the same up to rounding, but sqrt(-inf) is nan
+    where C's pow gives inf. Else C's pow, with IEEE 754's ±inf where Python raises OverflowError."""
+    if shortcuts and k in (2.0, 3.0, -1.0, -2.0, 0.5, -0.5):
+        if k == 0.5 or k == -0.5:
+            r = math.sqrt(a) if not a < 0.0 else math.nan
+            return r if k > 0.0 else divide(1.0, r, ieee=True)
+        return a * a if k == 2.0 else a * a * a if k == 3.0 else divide(1.0, a if k == -1.0 else a * a, ieee=True)
+    try:
+        return a**k
+    except OverflowError:  # negative only for a negative base and an odd exponent
+        return -math.inf if a < 0.0 and k % 2.0 == 1.0 else math.inf
+
+
+def power_slope(a: float, k: float, shortcuts: bool = False) -> float:
+    """d(a**k)/da = k * a**(k-1); for k == 0 PyTorch's 0 that stays 0 times any gradient."""
+    return ZERO_SLOPE if k == 0.0 else k * power(a, k - 1.0, shortcuts)
+
+
+def exponent_slope(a: float, k: float, out: float) -> float:
+    """d(a**k)/dk = a**k * ln(a); 0 at a == 0 for k >= 0, as in PyTorch (a plain 0: inf times it is nan)."""
+    if a == 0.0 and k >= 0.0:
+        return 0.0
+    return out * (math.log(a) if a > 0.0 else -math.inf if a == 0.0 else math.nan)  # ln 0 is -inf, as in C

@@ -133,7 +133,8 @@ def test_the_lectures_neuron_reads_as_the_chain_rule():
         "Step 2 of 5: n = (x1*w1 + x2*w2) + b passes its grad (0.5) back to (x1*w1 + x2*w2) and b"
     )
     assert "(x1*w1 + x2*w2).grad += n.grad × ∂n/∂(x1*w1 + x2*w2) = 0.5 × 1.0 = 0.5" in steps[2].text
-    assert steps[3].headline == "Step 3 of 5: (x1*w1) + (x2*w2) passes its grad (0.5) back to (x1*w1) and (x2*w2)"
+    assert steps[3].headline == "Step 3 of 5: x1*w1 + x2*w2 passes its grad (0.5) back to (x1*w1) and (x2*w2)"
+    assert steps[5].headline == "Step 5 of 5: x1*w1 passes its grad (0.5) back to x1 and w1"  # named as labelled
     assert "w1.grad += (x1*w1).grad × ∂(x1*w1)/∂w1 = 0.5 × 2.0 = 1.0" in steps[4].text + steps[5].text
     for step in steps:
         for term in step.terms:  # never the same expression on both sides of +=

@@ -118,7 +118,7 @@ def _step(number: int, count: int, node: Value, grads: dict[Value, float], names
     ]
     child_names = [names_of[child] for child in node._children]
     made = made_by(node, child_names)
-    said = made if _plain(made) == _plain(name) else f"{name} = {made}"  # "x1*w1 + x2*w2 = ..." says it twice
+    said = name if _plain(made) == _plain(name) else f"{name} = {made}"  # "x1*w1 = x1 · w1" would say it twice
     receivers = list(dict.fromkeys(symbol(child) for child in child_names))
     to = _listed(receivers) if len(receivers) <= 4 else f"its {len(receivers)} inputs"
     headline = f"Step {number} of {count}: {said} passes its grad ({_num(upstream)}) back to {to}"

@@ -4,39 +4,20 @@ and grads that are None (after zero_grad(), or where backward() did not reach), 
 import math
 import re
 
+from example_graphs import closure_mul, closure_sin
+
 from micrograd_plus import MLP, Value, mse_loss
 from micrograd_plus.engine import topological_order
 from micrograd_plus.viz import StepThrough, draw_graph
 from micrograd_plus.viz.steps import backward_steps, final_grads
 
 
-def sin(x):  # the lecture's way: the op sets its own step of the chain rule
-    out = Value(math.sin(x.data), (x,), "sin")
-
-    def _backward():
-        x.grad += math.cos(x.data) * out.grad
-
-    out._backward = _backward
-    return out
-
-
-def mul(a, b):  # micrograd's __mul__, as a student writes it
-    out = Value(a.data * b.data, (a, b), "*")
-
-    def _backward():
-        a.grad += b.data * out.grad
-        b.grad += a.data * out.grad
-
-    out._backward = _backward
-    return out
-
-
 def student_graph():
     """Closure ops among ours: one fed a folded constant, one given the same child twice, one used twice."""
     x, w = Value(0.8, label="x"), Value(-1.3, label="w")
-    h = sin(mul(x, w) + 1)
+    h = closure_sin(closure_mul(x, w) + 1)
     h.label = "h"
-    s = mul(h, h)
+    s = closure_mul(h, h)
     s.label = "s"
     y = (s * 2 + h).tanh()
     y.label = "y"
@@ -72,7 +53,7 @@ def test_a_closure_ops_step_says_its_own_backward_computed_the_local_derivative(
         f"  local derivative: ∂h/∂{sin_step.terms[0].child_name} = {math.cos(x_w_plus_1.data):.6g}, "
         "as its own _backward() computed it (an op written micrograd's way)"
     )
-    square = next(step for step in steps[1:] if step.name == "s")  # mul(h, h): h's two uses in one term
+    square = next(step for step in steps[1:] if step.name == "s")  # closure_mul(h, h): h's two uses in one term
     assert re.search(r"s = h · h passes its grad \([-0-9.e]+\) back to h$", square.headline), square.headline
     assert [term.child_name for term in square.terms] == ["h"]
     assert square.text.splitlines()[1].endswith("; h is used twice here, so its _backward() added every use at once")

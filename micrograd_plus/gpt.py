@@ -29,6 +29,7 @@ from .gpt_functional import (
     next_token_loss_rule,
     rms_norm,
     rms_scale,
+    softmax_cross_entropy,
 )
 from .nn import Module, as_rng, check_count
 
@@ -39,6 +40,10 @@ __all__ = [
     "FeedForward",
     "sample",
     "parameter_groups",
+    # the fused ops that lived here before gpt_functional.py, importable from here as before
+    "rms_norm",
+    "attention_scores",
+    "softmax_cross_entropy",
 ]
 
 INIT_STD = 0.08  # initial weights are Gaussian with this spread: small enough that early logits are near 0

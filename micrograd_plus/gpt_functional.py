@@ -26,8 +26,10 @@ __all__ = [
     "feed_forward_rule",
     "attention_rule",
     "next_token_loss_rule",
+    "cross_entropy_rule",
     "rms_norm",
     "attention_scores",
+    "softmax_cross_entropy",
     "linear_layer",
     "feed_forward",
     "causal_self_attention",
@@ -195,28 +197,33 @@ def attention_rule(
     return _products(o, wo), backward, weights
 
 
-def next_token_loss_rule(x: Floats, w: Floats, targets: Sequence[int]) -> tuple[float, Callable]:
-    """mean_t -ln softmax(W x_t)[targets[t]]: the cross-entropy of the logits W x_t.
+def cross_entropy_rule(logits: Sequence[float], target: int) -> tuple[float, list[float]]:
+    """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], and its derivatives.
 
-    With N positions and P_t = softmax(W x_t), d loss/d logits_t = D_t = (P_t - onehot(targets[t])) / N, the
-    predicted probabilities minus the true ones; then d loss/d X = D W and d loss/d W = Dᵀ X.
+    d loss/d logit_j = softmax(logits)_j - [j == target]: the predicted probability minus the true one.
+    """
+    top = max(logits)  # subtracted before exp(), which then never overflows
+    exps = [math.exp(z - top) for z in logits]
+    total = sum(exps)
+    slopes = [e / total for e in exps]
+    slopes[target] -= 1.0
+    return top + math.log(total) - logits[target], slopes
+
+
+def next_token_loss_rule(x: Floats, w: Floats, targets: Sequence[int]) -> tuple[float, Callable]:
+    """mean_t -ln softmax(W x_t)[targets[t]]: the mean cross-entropy of the logits W x_t.
+
+    With N positions, d loss/d logits_t = D_t = cross_entropy_rule's derivatives / N; then d loss/d X = D W
+    and d loss/d W = Dᵀ X.
     """
     n = len(x)
-    total, d = 0.0, []
-    for logits, target in zip(_products(x, w), targets):
-        top = max(logits)  # subtracted before exp(), which then never overflows
-        exps = [math.exp(z - top) for z in logits]
-        s = sum(exps)
-        total += top + math.log(s) - logits[target]
-        d_t = [e / s / n for e in exps]
-        d_t[target] -= 1.0 / n
-        d.append(d_t)
+    losses, d = zip(*(cross_entropy_rule(logits, target) for logits, target in zip(_products(x, w), targets)))
 
     def backward(g: Floats) -> tuple[Floats, Floats]:
-        dl = [[g[0][0] * z for z in row] for row in d]  # times the loss's own gradient
+        dl = [[g[0][0] / n * slope for slope in row] for row in d]  # times the loss's own gradient
         return _products(dl, _columns(w)), _products(_columns(dl), _columns(x))
 
-    return total / n, backward
+    return sum(losses) / n, backward
 
 
 # ---- the ops on Values: each a node (or a few), the rules above give the numbers -----------------------------------
@@ -256,6 +263,15 @@ def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) ->
     return scores
 
 
+def softmax_cross_entropy(logits: Sequence[Value], target: int) -> Value:
+    """-ln softmax(logits)[target] (cross_entropy_rule) for one vector of logits that are Values, one node."""
+    children = tuple(logits)
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(children):
+        raise ValueError(f"target must be a class index in 0..{len(children) - 1}, got {target!r}")
+    loss, slopes = cross_entropy_rule([v.data for v in children], target)
+    return Value(loss, children, tuple(slopes), "cross-entropy")
+
+
 def linear_layer(xs: Matrix, weight: Matrix) -> list[list[Value]]:
     """Y = X Wᵀ (linear_rule): every row of `weight` times every vector of `xs` (one per position), as one node."""
     return node_with_outputs("X·Wᵀ", (xs, weight), *linear_rule(_data(xs), _data(weight)))
@@ -288,7 +304,7 @@ def next_token_loss(xs: Matrix, weight: Matrix, targets: Sequence[int]) -> Value
     """
     _check_targets(targets, len(xs), len(weight))
     loss, backward = next_token_loss_rule(_data(xs), _data(weight), targets)
-    return node_with_outputs("cross-entropy", (xs, weight), [[loss]], backward)[0][0]
+    return node_with_outputs("next-token loss", (xs, weight), [[loss]], backward)[0][0]
 
 
 def _check_targets(targets: Sequence[int], count: int, vocab: int) -> None:

@@ -16,6 +16,7 @@ from micrograd_plus.gpt_functional import (
     linear_layer,
     next_token_loss,
     rms_norm,
+    softmax_cross_entropy,
 )
 
 RTOL = 1e-12
@@ -113,6 +114,31 @@ def test_attention_score_of_a_vector_with_itself_reused_counts_both_paths():
     q = [Value(1.5), Value(-2.0)]
     attention_scores(q, [q])[0].backward()
     assert [v.grad for v in q] == pytest.approx([2 * 1.5 / math.sqrt(2), 2 * -2.0 / math.sqrt(2)], rel=RTOL)
+
+
+@pytest.mark.parametrize("n, target", [(1, 0), (3, 2), (27, 5)])
+def test_softmax_cross_entropy_matches_pytorch(n, target):
+    z = numbers(n, n, scale=2.0)
+    logits = [Value(a) for a in z]
+    loss = softmax_cross_entropy(logits, target)
+    loss.backward()
+    t_logits = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    t_loss = F.cross_entropy(t_logits.unsqueeze(0), torch.tensor([target]))
+    t_loss.backward()
+    assert loss.data == pytest.approx(t_loss.item(), rel=RTOL, abs=ATOL)
+    assert [v.grad for v in logits] == pytest.approx(t_logits.grad.tolist(), rel=RTOL, abs=ATOL)
+
+
+def test_softmax_cross_entropy_passes_gradcheck_and_survives_huge_logits():
+    assert gradcheck(lambda a, b, c: softmax_cross_entropy([a, b, c], 1), numbers(5, 3))
+    huge = softmax_cross_entropy([Value(1000.0), Value(-1000.0), Value(999.0)], 2)  # exp(1000) overflows
+    assert huge.data == pytest.approx(1.0 + math.log1p(math.exp(-1.0)), rel=RTOL)  # 1000 + ln(1 + e**-1) - 999
+
+
+@pytest.mark.parametrize("target", [-1, 3, 1.0, True])
+def test_softmax_cross_entropy_refuses_a_target_that_is_not_a_class(target):
+    with pytest.raises(ValueError, match="class index in 0..2"):
+        softmax_cross_entropy([Value(0.0), Value(1.0), Value(2.0)], target)
 
 
 def test_linear_layer_matches_pytorch():

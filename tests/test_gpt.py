@@ -1,6 +1,7 @@
 """The tiny GPT: forward and every parameter gradient against PyTorch float64 with the same weights; names,
 counts, saving, causality, sampling and bad input."""
 
+import gc
 import json
 import math
 import random
@@ -9,6 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from micrograd_plus.engine import no_gc
 from micrograd_plus.gpt import GPT, parameter_groups, sample
 from micrograd_plus.gpt_functional import rms_norm
 
@@ -85,6 +87,20 @@ def test_a_batch_is_one_graph_with_each_token_weighed_once_and_floats_give_the_s
     assert loss.data == pytest.approx(total.data, rel=1e-13)
     assert grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-9, abs=1e-14)
     assert model.evaluate(batch) == loss.data  # the same float operations, without a graph
+
+
+def test_the_fused_graph_holds_no_reference_cycles():
+    # the nodes with many outputs reach their outputs' gradients through cells, never through the outputs:
+    # reference counting frees a step's graph at once, with the cyclic collector off
+    model = GPT(**TINY, seed=2)
+    batch = [[0, 3, 6, 0], [0, 1, 2, 0]]
+    with no_gc():
+        model.batch_loss(batch).backward()  # first puts back what an earlier backward() froze (collector.py)
+        gc.collect()
+        loss = model.batch_loss(batch)
+        loss.backward()
+        del loss
+        assert gc.collect() == 0
 
 
 def test_the_score_drawn_for_the_lesson_is_the_one_the_attention_node_computed():

@@ -4,8 +4,10 @@
 
 Both start from the same weights and train on the same names with Adam, in this one process. The plain
 version spells every op out in +, *, exp, log and ** as micrograd (and microgpt) would: a dot product of 16
-numbers is 32 nodes instead of 1, a softmax over 27 logits about 85 nodes instead of 27. The losses must agree
-at every step (to rounding: the fused ops add the same numbers in another order), the times must not.
+numbers is 32 nodes, a softmax over 27 logits about 85. The fused version (gpt_functional.py) makes each
+module one node for the whole batch: the attention of a block, its MLP, the logits with their loss. The
+losses must agree at every step (to rounding: the fused ops add the same numbers in another order), the
+times must not.
 """
 
 import argparse
@@ -15,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from micrograd_plus.datasets.names import encode, load_names, split_names
-from micrograd_plus.engine import Value, no_gc
+from micrograd_plus.engine import Value, no_gc, topological_order
 from micrograd_plus.gpt import GPT
 from micrograd_plus.optim import Adam
 
@@ -65,14 +67,21 @@ def plain_attention(attn, xs: list[list[Value]]) -> list[list[Value]]:
 
 def plain_loss(model: GPT, tokens: list[int]) -> Value:
     """GPT.loss(tokens), spelled out in primitive Value ops."""
-    inputs, targets = tokens[:-1], tokens[1:]
-    xs = [plain_rms_norm([t + p for t, p in zip(model.wte[token], model.wpe[i])]) for i, token in enumerate(inputs)]
-    for layer in model.layers:
-        attended = plain_attention(layer.attn, [plain_rms_norm(x) for x in xs])
-        xs = [[a + b for a, b in zip(x, y)] for x, y in zip(xs, attended)]
-        hidden = [[h.relu() for h in plain_linear(plain_rms_norm(x), layer.mlp.fc1)] for x in xs]
-        xs = [[a + b for a, b in zip(x, plain_linear(h, layer.mlp.fc2))] for x, h in zip(xs, hidden)]
-    losses = [-plain_softmax(plain_linear(x, model.lm_head))[target].log() for x, target in zip(xs, targets)]
+    return plain_batch_loss(model, [tokens])
+
+
+def plain_batch_loss(model: GPT, batch: list[list[int]]) -> Value:
+    """GPT.batch_loss(batch), spelled out in primitive Value ops: the mean over every predicted token."""
+    losses = []
+    for tokens in batch:
+        inputs, targets = tokens[:-1], tokens[1:]
+        xs = [plain_rms_norm([t + p for t, p in zip(model.wte[token], model.wpe[i])]) for i, token in enumerate(inputs)]
+        for layer in model.layers:
+            attended = plain_attention(layer.attn, [plain_rms_norm(x) for x in xs])
+            xs = [[a + b for a, b in zip(x, y)] for x, y in zip(xs, attended)]
+            hidden = [[h.relu() for h in plain_linear(plain_rms_norm(x), layer.mlp.fc1)] for x in xs]
+            xs = [[a + b for a, b in zip(x, plain_linear(h, layer.mlp.fc2))] for x, h in zip(xs, hidden)]
+        losses += [-plain_softmax(plain_linear(x, model.lm_head))[target].log() for x, target in zip(xs, targets)]
     return sum(losses[1:], losses[0]) * (1.0 / len(losses))
 
 
@@ -87,12 +96,14 @@ class Run:
     graph_cpu: float  # forward and backward: the model's graph, the part that fusing changes
     step_cpu: float  # the whole steps: the graph, then Adam's update of the 4,192 parameters
     step_wall: float
+    nodes: int = 0  # the size of the last step's graph
+    edges: int = 0
 
 
 def train(version: str, steps: int, batch_size: int) -> Run:
     """Train the fused or the plain GPT for `steps` Adam steps of `batch_size` names, from the same weights."""
     model = GPT(seed=0)
-    loss_of = model.loss if version == "fused" else lambda tokens: plain_loss(model, tokens)
+    loss_of = model.batch_loss if version == "fused" else lambda batch: plain_batch_loss(model, batch)
     optimizer = Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99))
     names = split_names(load_names())[0]
     run = Run([], 0.0, 0.0, 0.0)
@@ -100,8 +111,7 @@ def train(version: str, steps: int, batch_size: int) -> Run:
         batch = [encode(name) for name in names[step * batch_size : (step + 1) * batch_size]]
         wall, cpu = time.perf_counter(), time.process_time()
         with no_gc():
-            per_name = [loss_of(tokens) for tokens in batch]
-            loss = sum(per_name[1:], per_name[0]) * (1.0 / len(per_name))
+            loss = loss_of(batch)
             optimizer.zero_grad()
             loss.backward()
             graph_done = time.process_time()
@@ -110,6 +120,8 @@ def train(version: str, steps: int, batch_size: int) -> Run:
         run.step_cpu += time.process_time() - cpu
         run.step_wall += time.perf_counter() - wall
         run.losses.append(loss.data)
+    order = topological_order(loss)
+    run.nodes, run.edges = len(order), sum(len(node._children) for node in order)
     return run
 
 
@@ -124,6 +136,7 @@ def compare(steps: int = 40, batch_size: int = 4) -> bool:
             f"{run.graph_cpu / steps * 1e3:.1f}",
             f"{run.step_cpu / steps * 1e3:.1f}",
             f"{run.step_wall / steps * 1e3:.1f}",
+            f"{run.nodes:,} / {run.edges:,}",
             f"{run.losses[-1]:.12f}",
         ]
         for name, run in (("plain Value ops", plain), ("fused nodes", fused))
@@ -135,9 +148,11 @@ def compare(steps: int = 40, batch_size: int = 4) -> bool:
             ratio(plain.step_cpu, fused.step_cpu),
             ratio(plain.step_wall, fused.step_wall),
             "",
+            "",
         ]
     )
-    print_table(["ms per step", "forward+backward (CPU)", "whole step (CPU)", "whole step (wall)", "last loss"], rows)
+    headers = ["ms per step", "forward+backward (CPU)", "whole step (CPU)", "whole step (wall)", "nodes / edges"]
+    print_table([*headers, "last loss"], rows)
     same = difference <= LOSS_TOLERANCE
     verdict = "equal" if same else "NOT equal"
     print(f"largest loss difference over all {steps} steps: {difference:.1e} ({verdict} within {LOSS_TOLERANCE:g})")

@@ -5,7 +5,7 @@
 (`make site` runs it.) Needs `pip install -e ".[site]"` and `npm ci` (for the `pyodide` npm package).
 The site holds the lessons (notebooks/0*.ipynb) and the student exercise notebooks, each with a first cell
 that installs micrograd_plus from the site's own copy of its wheel, and Pyodide's core served from the
-site itself, so lessons 1 and 2 and the exercises run with no network at all. The pure-Python wheels the
+site itself, so lesson 1 and the exercises run with no network at all. The pure-Python wheels the
 kernel needs at start (micropip, IPython, jedi and theirs) are fetched from PyPI while building.
 
 Pyodide's compiled packages (matplotlib, numpy, ...) are in neither npm's `pyodide` nor PyPI: the site

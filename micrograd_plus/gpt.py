@@ -2,9 +2,10 @@
 residual connections, and logits over the next token, trained with cross-entropy.
 
 The architecture is GPT-2's, made small and simplified the way current models are: RMSNorm without a gain
-instead of LayerNorm, no biases, ReLU in the MLP. Every weight is a Value; the heavy maths runs in fused
-nodes: a linear layer is one node per output and a softmax output one node (functional.py); an RMSNorm scale,
-an attention score q·k/sqrt(d) and the loss of a position are one node each (below).
+instead of LayerNorm, no biases, ReLU in the MLP. Every weight is a Value. The heavy maths runs in fused nodes
+(gpt_functional.py): the attention of a block, its MLP, and the logits with their cross-entropy are one node
+each, over every position of a batch at once; RMSNorm is a scale node and one product per entry, and the
+residual connections are plain additions. benchmarks/gpt_fused.py trains the same model written in plain ops.
 
 Parameters come in tensor-like groups named as in PyTorch code: `wte` (token embeddings), `wpe` (position
 embeddings), `layers.0.attn.wq`, ..., `lm_head`; each is a list of rows, so the scalar `layers.0.attn.wq.3.7`
@@ -14,10 +15,22 @@ is row 3, column 7 of the query matrix of layer 0.
 import math
 import random
 from collections.abc import Sequence
-from operator import mul
 
 from .engine import Value
-from .functional import linear, softmax
+from .functional import linear
+from .gpt_functional import (
+    attention_rule,
+    attention_scores,
+    causal_self_attention,
+    feed_forward,
+    feed_forward_rule,
+    linear_layer,
+    next_token_loss,
+    next_token_loss_rule,
+    rms_norm,
+    rms_scale,
+    softmax_cross_entropy,
+)
 from .nn import Module, as_rng, check_count
 
 __all__ = [
@@ -27,6 +40,7 @@ __all__ = [
     "FeedForward",
     "sample",
     "parameter_groups",
+    # the fused ops that lived here before gpt_functional.py, importable from here as before
     "rms_norm",
     "attention_scores",
     "softmax_cross_entropy",
@@ -35,62 +49,6 @@ __all__ = [
 INIT_STD = 0.08  # initial weights are Gaussian with this spread: small enough that early logits are near 0
 
 Matrix = list[list[Value]]
-
-
-# ---- the GPT's fused ops: one node per idea, local derivatives beside the forward rule ------------------------
-
-
-def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
-    """x_i / sqrt(mean(x**2) + eps): torch.nn.functional.rms_norm without a weight.
-
-    One node computes the scale s = (mean(x**2) + eps) ** -0.5, with d s/d x_j = -x_j * s**3 / n; then each
-    output is x_i * s, an ordinary product. (A node per output with all n inputs as children would need n*n
-    local derivatives instead of 3n.)
-    """
-    children = tuple(x)
-    data = [a.data for a in children]
-    n = len(data)
-    s = (sum(map(mul, data, data)) / n + eps) ** -0.5
-    slope = -(s**3) / n
-    scale = Value(s, children, tuple(slope * a for a in data), "1/rms")
-    return [a * scale for a in children]
-
-
-def attention_scores(query: Sequence[Value], keys: Sequence[Sequence[Value]]) -> list[Value]:
-    """score_t = query·key_t / sqrt(d), one node per key, d the vectors' length.
-
-    d score_t/d query_i = key_t[i] / sqrt(d) and d score_t/d key_t[i] = query_i / sqrt(d). Dividing by
-    sqrt(d) keeps scores near unit size however wide the heads are.
-    """
-    q = tuple(query)
-    scale = 1.0 / math.sqrt(len(q))
-    q_scaled = tuple([a.data * scale for a in q])
-    scores = []
-    for key in keys:
-        key = tuple(key)
-        k_data = [b.data for b in key]
-        scores.append(
-            Value(sum(map(mul, q_scaled, k_data)), q + key, tuple([b * scale for b in k_data]) + q_scaled, "q·k/√d")
-        )
-    return scores
-
-
-def softmax_cross_entropy(logits: Sequence[Value], target: int) -> Value:
-    """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], one node.
-
-    d loss/d logit_j = softmax(logits)_j - [j == target]: the predicted probability minus the true one.
-    """
-    children = tuple(logits)
-    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(children):
-        raise ValueError(f"target must be a class index in 0..{len(children) - 1}, got {target!r}")
-    data = [v.data for v in children]
-    top = max(data)
-    exps = [math.exp(a - top) for a in data]
-    total = sum(exps)
-    local = [e / total for e in exps]
-    local[target] -= 1.0
-    loss = top + math.log(total) - data[target]
-    return Value(loss, children, tuple(local), "cross-entropy")
 
 
 # ---- the model ---------------------------------------------------------------------------------------------------
@@ -104,12 +62,27 @@ def _add(a: list[Value], b: list[Value]) -> list[Value]:
     return [x + y for x, y in zip(a, b, strict=True)]
 
 
+def _data(matrix: Matrix) -> list[list[float]]:
+    return [[v.data for v in row] for row in matrix]
+
+
+def _norm(x: list[float]) -> list[float]:  # rms_norm on floats: the same products
+    s = rms_scale(x)
+    return [a * s for a in x]
+
+
+def _add_data(xs: list[list[float]], ys: list[list[float]]) -> list[list[float]]:
+    return [[a + b for a, b in zip(x, y)] for x, y in zip(xs, ys)]
+
+
 class CausalSelfAttention(Module):
     """`n_head` heads, each attending from every position to itself and the positions before it.
 
     Queries, keys and values are linear maps of each position's vector (wq, wk, wv: n_embd x n_embd); head h
     uses columns h*head_dim .. (h+1)*head_dim of them; the heads' outputs, side by side, go through wo.
-    After each call `last_weights[h][i][j]` is how much position i read from position j in head h (floats).
+    forward(xs, lengths) reads sequences of these lengths one after another in xs (default: one sequence).
+    After each call `last_weights[h][i][j]` is how much position i read from position j in head h (floats),
+    in the last sequence.
     """
 
     def __init__(self, n_embd: int, n_head: int, seed: int | random.Random = 0):
@@ -127,22 +100,20 @@ class CausalSelfAttention(Module):
         self.wo = _matrix(rng, n_embd, n_embd)
         self.last_weights: list[list[list[float]]] = []
 
-    def forward(self, xs: Sequence[list[Value]]) -> list[list[Value]]:
-        queries, keys, values = linear(xs, self.wq), linear(xs, self.wk), linear(xs, self.wv)
-        length = len(xs)
-        heads: list[list[Value]] = [[] for _ in xs]  # heads[i]: every head's output at position i, side by side
-        self.last_weights = []
-        for h in range(self.n_head):
-            columns = slice(h * self.head_dim, (h + 1) * self.head_dim)
-            head_keys = [k[columns] for k in keys]
-            head_values = list(zip(*(v[columns] for v in values)))  # head_values[c][j]: column c of value j
-            rows = []
-            for i, query in enumerate(queries):
-                weights = softmax(attention_scores(query[columns], head_keys[: i + 1]))  # causal: keys 0..i
-                heads[i].extend(linear(weights, [column[: i + 1] for column in head_values]))
-                rows.append([w.data for w in weights] + [0.0] * (length - i - 1))
-            self.last_weights.append(rows)
-        return linear(heads, self.wo)
+    def forward(self, xs: Sequence[list[Value]], lengths: Sequence[int] | None = None) -> list[list[Value]]:
+        out, weights = causal_self_attention(xs, self.wq, self.wk, self.wv, self.wo, self.n_head, lengths)
+        self.last_weights = weights[-1]
+        return out
+
+    def score(self, query_x: list[Value], key_x: list[Value], head: int = 0) -> Value:
+        """One attention score of `head`, q·k/sqrt(head_dim), as a small graph of its own (for drawings and lessons).
+
+        q and k are linear maps of the two positions' (normed) vectors, one dot node per entry; the attention node
+        computes the same number inside, with all the others.
+        """
+        rows = slice(head * self.head_dim, (head + 1) * self.head_dim)
+        query, key = linear(query_x, self.wq[rows]), linear(key_x, self.wk[rows])
+        return attention_scores(query, [key])[0]
 
     def __repr__(self) -> str:
         return f"CausalSelfAttention({self.n_embd}, n_head={self.n_head})"
@@ -157,7 +128,7 @@ class FeedForward(Module):
         self.fc2 = _matrix(rng, n_embd, 4 * n_embd)
 
     def forward(self, xs: list[list[Value]]) -> list[list[Value]]:
-        return linear([[h.relu() for h in hidden] for hidden in linear(xs, self.fc1)], self.fc2)
+        return feed_forward(xs, self.fc1, self.fc2)
 
 
 class Block(Module):
@@ -168,8 +139,8 @@ class Block(Module):
         self.attn = CausalSelfAttention(n_embd, n_head, rng)
         self.mlp = FeedForward(n_embd, rng)
 
-    def forward(self, xs: list[list[Value]]) -> list[list[Value]]:
-        xs = [_add(x, a) for x, a in zip(xs, self.attn([rms_norm(x) for x in xs]))]
+    def forward(self, xs: list[list[Value]], lengths: Sequence[int] | None = None) -> list[list[Value]]:
+        xs = [_add(x, a) for x, a in zip(xs, self.attn([rms_norm(x) for x in xs], lengths))]
         return [_add(x, m) for x, m in zip(xs, self.mlp([rms_norm(x) for x in xs]))]
 
 
@@ -177,7 +148,8 @@ class GPT(Module):
     """A decoder-only transformer over tokens 0..vocab_size-1, with a context of `block_size` tokens.
 
     model(tokens) gives one list of `vocab_size` logits per position: the scores for the token that comes next.
-    model.loss(tokens) is the mean cross-entropy of predicting tokens[1:] from what comes before each.
+    model.loss(tokens) is the mean cross-entropy of predicting tokens[1:] from what comes before each;
+    model.batch_loss(sequences) the same over every predicted token of several sequences.
     """
 
     def __init__(
@@ -207,18 +179,58 @@ class GPT(Module):
 
     def forward(self, tokens: Sequence[int]) -> list[list[Value]]:
         self._check_tokens(tokens, self.block_size)
-        xs = [rms_norm(_add(self.wte[token], self.wpe[position])) for position, token in enumerate(tokens)]
-        for layer in self.layers:
-            xs = layer(xs)
-        return linear(xs, self.lm_head)
+        return linear_layer(self._hidden([tokens]), self.lm_head)
 
     def loss(self, tokens: Sequence[int]) -> Value:
         """Mean cross-entropy of each next token given the ones before it (natural log, per token)."""
-        self._check_tokens(tokens, self.block_size + 1)
-        if len(tokens) < 2:
-            raise ValueError(f"the loss needs at least 2 tokens (one to read, one to predict), got {len(tokens)}")
-        losses = [softmax_cross_entropy(logits, target) for logits, target in zip(self(tokens[:-1]), tokens[1:])]
-        return sum(losses[1:], losses[0]) * (1.0 / len(losses))
+        return self.batch_loss([tokens])
+
+    def batch_loss(self, batch: Sequence[Sequence[int]]) -> Value:
+        """loss() over every predicted token of every sequence in `batch` (longer ones weigh more, as in PyTorch).
+
+        All the positions go through each module together: one node per module for the whole batch.
+        """
+        targets = self._targets(batch)
+        return next_token_loss(self._hidden([tokens[:-1] for tokens in batch]), self.lm_head, targets)
+
+    def evaluate(self, batch: Sequence[Sequence[int]]) -> float:
+        """batch_loss(batch).data computed on plain floats, without a graph: for measuring, at about half the cost.
+
+        The same maths, step for step: each module's rule of gpt_functional.py is the one its node runs.
+        """
+        targets, lengths = self._targets(batch), [len(tokens) - 1 for tokens in batch]
+        xs = [
+            [a.data + b.data for a, b in zip(self.wte[token], self.wpe[position])]
+            for tokens in batch
+            for position, token in enumerate(tokens[:-1])
+        ]
+        xs = [_norm(x) for x in xs]
+        for layer in self.layers:
+            attn, mlp = layer.attn, layer.mlp
+            weights = [_data(w) for w in (attn.wq, attn.wk, attn.wv, attn.wo)]
+            xs = _add_data(xs, attention_rule([_norm(x) for x in xs], *weights, attn.n_head, lengths)[0])
+            xs = _add_data(xs, feed_forward_rule([_norm(x) for x in xs], _data(mlp.fc1), _data(mlp.fc2))[0])
+        return next_token_loss_rule(xs, _data(self.lm_head), targets)[0]
+
+    def _targets(self, batch: Sequence[Sequence[int]]) -> list[int]:
+        """The tokens to predict in `batch`, one sequence after another, once each sequence is checked."""
+        for tokens in batch:
+            self._check_tokens(tokens, self.block_size + 1)
+            if len(tokens) < 2:
+                raise ValueError(f"the loss needs at least 2 tokens (one to read, one to predict), got {len(tokens)}")
+        return [token for tokens in batch for token in tokens[1:]]
+
+    def embed(self, tokens: Sequence[int]) -> list[list[Value]]:
+        """The vector each token starts as: norm(its token embedding + its position's), the input of layer 0."""
+        return [rms_norm(_add(self.wte[token], self.wpe[position])) for position, token in enumerate(tokens)]
+
+    def _hidden(self, sequences: Sequence[Sequence[int]]) -> list[list[Value]]:
+        """The last block's vector at every position of `sequences`, one after another."""
+        xs = [x for tokens in sequences for x in self.embed(tokens)]
+        lengths = [len(tokens) for tokens in sequences]
+        for layer in self.layers:
+            xs = layer(xs, lengths)
+        return xs
 
     def _check_tokens(self, tokens: Sequence[int], limit: int) -> None:
         if not 1 <= len(tokens) <= limit:

@@ -24,7 +24,6 @@ from dataclasses import asdict, dataclass, field
 from .datasets.dataset import Dataset
 from .datasets.preprocessing import batches
 from .engine import Value, no_gc
-from .metrics import least_squares, r2_score, rmse  # noqa: F401 (importable from here, as the lessons do)
 from .nn import ACTIVATIONS, MLP, Module, check_count
 from .optim import SGD, Adam, Optimizer
 

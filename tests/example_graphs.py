@@ -1,5 +1,7 @@
 """Graphs that several test files draw and replay (imported by them; pytest puts tests/ on sys.path)."""
 
+import math
+
 from micrograd_plus import Value
 
 
@@ -15,3 +17,28 @@ def karpathy_graph(backward: bool = False) -> tuple[Value, tuple[Value, ...]]:
     if backward:
         loss.backward()
     return loss, (a, b, c, d, e, f)
+
+
+# ---- ops written the lecture's way: Value(data, (self,), 'op') and a _backward closure ---------
+
+
+def closure_sin(self):
+    x = self.data
+    out = Value(math.sin(x), (self,), "sin")
+
+    def _backward():
+        self.grad += math.cos(x) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def closure_mul(self, other):
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def _backward():
+        self.grad += other.data * out.grad
+        other.grad += self.data * out.grad
+
+    out._backward = _backward
+    return out

@@ -1,6 +1,7 @@
 """The tiny GPT: forward and every parameter gradient against PyTorch float64 with the same weights; names,
 counts, saving, causality, sampling and bad input."""
 
+import gc
 import json
 import math
 import random
@@ -9,7 +10,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from micrograd_plus.engine import no_gc
 from micrograd_plus.gpt import GPT, parameter_groups, sample
+from micrograd_plus.gpt_functional import rms_norm
 
 RTOL = 1e-10
 ATOL = 1e-12
@@ -68,6 +71,48 @@ def test_gpt_matches_pytorch_forward_loss_and_every_parameter_gradient(config, t
     for name, value in model.named_parameters():
         group, row, column = name.rsplit(".", 2)
         assert value.grad == pytest.approx(w[group].grad[int(row), int(column)].item(), rel=1e-8, abs=1e-12), name
+
+
+def test_a_batch_is_one_graph_with_each_token_weighed_once_and_floats_give_the_same_loss():
+    model = GPT(**TINY, seed=4)
+    batch = [[0, 3, 6, 1, 0], [0, 2, 0], [0, 5, 5, 4, 2, 1, 0]]
+    loss = model.batch_loss(batch)
+    loss.backward()
+    grads = [p.grad for p in model.parameters()]
+    model.zero_grad(set_to_none=False)
+    counts = [len(tokens) - 1 for tokens in batch]
+    one_by_one = [model.loss(tokens) * (count / sum(counts)) for tokens, count in zip(batch, counts)]
+    total = sum(one_by_one[1:], one_by_one[0])
+    total.backward()
+    assert loss.data == pytest.approx(total.data, rel=1e-13)
+    assert grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-9, abs=1e-14)
+    assert model.evaluate(batch) == loss.data  # the same float operations, without a graph
+
+
+def test_the_fused_graph_holds_no_reference_cycles():
+    # the nodes with many outputs reach their outputs' gradients through cells, never through the outputs:
+    # reference counting frees a step's graph at once, with the cyclic collector off
+    model = GPT(**TINY, seed=2)
+    batch = [[0, 3, 6, 0], [0, 1, 2, 0]]
+    with no_gc():
+        model.batch_loss(batch).backward()  # first puts back what an earlier backward() froze (collector.py)
+        gc.collect()
+        loss = model.batch_loss(batch)
+        loss.backward()
+        del loss
+        assert gc.collect() == 0
+
+
+def test_the_score_drawn_for_the_lesson_is_the_one_the_attention_node_computed():
+    model = GPT(**TINY, seed=6)
+    tokens = [0, 4, 2, 6]
+    model(tokens)
+    attention = model.layers[0].attn
+    xs = [rms_norm(x) for x in model.embed(tokens)]  # what the first block's attention reads
+    head, i = 1, 3
+    scores = [attention.score(xs[i], xs[j], head).data for j in range(i + 1)]
+    exps = [math.exp(s - max(scores)) for s in scores]
+    assert [e / sum(exps) for e in exps] == pytest.approx(attention.last_weights[head][i][: i + 1], rel=1e-12)
 
 
 def test_named_parameters_come_in_tensor_like_groups_and_count_like_the_reference():

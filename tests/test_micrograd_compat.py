@@ -10,6 +10,7 @@ import random
 
 import pytest
 import torch
+from example_graphs import closure_mul, closure_sin
 from micrograd import engine as micrograd_engine
 from micrograd import nn as micrograd_nn
 
@@ -87,28 +88,6 @@ def test_the_lectures_build_topo_and_backward_loop_give_what_backward_gives():
 
 
 # ---- ops written the lecture's way: Value(data, (self,), 'op') and a _backward closure ---------
-
-
-def closure_sin(self):
-    x = self.data
-    out = Value(math.sin(x), (self,), "sin")
-
-    def _backward():
-        self.grad += math.cos(x) * out.grad
-
-    out._backward = _backward
-    return out
-
-
-def closure_mul(self, other):
-    out = Value(self.data * other.data, (self, other), "*")
-
-    def _backward():
-        self.grad += other.data * out.grad
-        other.grad += self.data * out.grad
-
-    out._backward = _backward
-    return out
 
 
 def test_ops_written_with_a_closure_work_with_backward_beside_ours_and_match_pytorch():

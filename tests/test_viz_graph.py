@@ -241,7 +241,7 @@ def test_an_mlp_loss_above_the_limit_is_one_box_per_layer_in_plain_words():
         assert f"<B>layers.{position}</B>" in row and f"{count} neuron{'s' if count > 1 else ''}, " in row
         assert f"{parameters} parameters" in row and "run on 20 samples" in row and "largest |grad|" in row
     assert ("layer0", "layer1") in edges(source) and ("inputs", "layer0") in edges(source)
-    assert "inputs<BR/>40 numbers" in source and "41 other ops: **2, -0, -1, +" in source  # targets fold into -0, -1
+    assert "inputs<BR/>40 numbers" in source and "41 other ops: ** 2, - 0, - 1, +" in source  # targets fold in
     assert len(source.splitlines()) < 20
 
 

@@ -76,8 +76,8 @@ def test_with_no_renderer_the_display_is_a_text_tree_and_the_install_hint(monkey
         graph.save(tmp_path / "graph.svg")
     bundle = graph._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and bundle["text/plain"].endswith(INSTALL_HINT)
-    assert "L: data -8.0000, grad 1.0000  = *(d, f)" in bundle["text/plain"]
-    assert "    e: data -6.0000, grad -2.0000  = *(a, b)" in bundle["text/plain"]
+    assert "L: data -8.0000, grad 1.0000  = d · f" in bundle["text/plain"]
+    assert "    e: data -6.0000, grad -2.0000  = a · b" in bundle["text/plain"]
     assert graph.save(tmp_path / "graph.dot").read_text(encoding="utf-8") == graph.source  # DOT needs no renderer
 
 
@@ -124,7 +124,7 @@ def recurrence(steps):
 def test_layout_work_counts_nodes_and_the_ranks_long_edges_cross():
     chain = Value(0.5)
     for _ in range(50):
-        chain = chain * 1.0001 + 0.001  # a constant sits next to its use: no long edges
+        chain = chain * 1.0001 + 0.001  # each constant is folded into its op node: no long edges
     graph = draw_graph(chain, max_nodes=None)
     assert layout_work(graph.source) == graph.source.count("[label=") + graph.source.count(" -> ")
     short, long = (layout_work(draw_graph(recurrence(steps), max_nodes=None).source) for steps in (20, 40))

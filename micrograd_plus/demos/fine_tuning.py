@@ -45,14 +45,14 @@ __all__ = [
     "OUTPUT_FILES",
 ]
 
-# City B's prices: dollars per unit of each feature (city A uses datasets.houses.DEFAULT_WEIGHTS).
+# City B's prices: dollars per unit of each feature (city A uses datasets.houses.DEFAULT_WEIGHTS). No entry for
+# prefarea: in the non-linear pricing of both cities a preferred neighbourhood multiplies the whole price by 1.5.
 CITY_B_WEIGHTS = {
     "lotsize": 7.0,  # land is dearer: $7 per square foot instead of $4
     "bedrooms": 1000.0,  # bedrooms count for less
     "bathrms": 22000.0,
     "stories": 3000.0,
     "airco": 6000.0,  # a milder climate: air conditioning is worth half
-    "prefarea": 20000.0,
     "garagepl": 8000.0,  # parking is scarce
 }
 CITY_B_BIAS = 15000.0

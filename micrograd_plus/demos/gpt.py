@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..datasets.names import BOUNDARY, VOCAB, Bigram, decode, encode, load_names, split_names, uniform_loss
-from ..engine import Value, no_gc, topological_order
+from ..engine import Value, no_gc
 from ..files import OutputFolder
 from ..gpt import GPT, sample
+from ..gpt_functional import rms_norm
 from ..nn import MLP, check_count
 from ..optim import Adam
 from ..saved_model import SavedModel, load_model, save_model
@@ -31,6 +32,7 @@ DEFAULT_OUT = "gpt_output"
 NETWORK = "gpt"  # the network's name in the saved model file
 CHECKPOINTS = 10  # held-out loss measured this many times during training, for the curves
 CHECKPOINT_NAMES = 200  # ... on this many held-out names (the final report uses all of them)
+EVALUATION_BATCH = 100  # names measured together: each weight matrix read once for all their letters
 
 
 @dataclass
@@ -44,7 +46,7 @@ class GPTConfig:
     n_embd: int = field(default=16, metadata={"help": "width of every vector"})
     n_head: int = field(default=4, metadata={"help": "attention heads per block"})
     block_size: int = field(default=16, metadata={"help": "context length, in tokens"})
-    steps: int = field(default=500, metadata={"help": "training steps"})
+    steps: int = field(default=1000, metadata={"help": "training steps"})
     batch_size: int = field(default=4, metadata={"help": "names per step"})
     lr: float = field(default=0.01, metadata={"help": "Adam's learning rate, falling linearly to 0"})
     temperature: float = field(
@@ -116,20 +118,17 @@ def _tokens(name: str, block_size: int) -> list[int]:
 
 def batch_loss(model: GPT, names: Sequence[str]) -> Value:
     """Mean cross-entropy per predicted token over all of `names` (longer names weigh more, as in PyTorch)."""
-    sequences = [_tokens(name, model.block_size) for name in names]
-    total = sum(len(tokens) - 1 for tokens in sequences)
-    terms = [model.loss(tokens) * ((len(tokens) - 1) / total) for tokens in sequences]
-    return sum(terms[1:], terms[0])
+    return model.batch_loss([_tokens(name, model.block_size) for name in names])
 
 
 def evaluate_gpt(model: GPT, names: Sequence[str]) -> float:
-    """Mean negative log-likelihood per predicted token (natural log) on `names`; no training."""
+    """Mean negative log-likelihood per predicted token (natural log) on `names`, on floats: no graph, no training."""
     total, count = 0.0, 0
-    with no_gc():
-        for name in names:
-            tokens = _tokens(name, model.block_size)
-            total += model.loss(tokens).data * (len(tokens) - 1)
-            count += len(tokens) - 1
+    for first in range(0, len(names), EVALUATION_BATCH):
+        sequences = [_tokens(name, model.block_size) for name in names[first : first + EVALUATION_BATCH]]
+        tokens = sum(len(sequence) - 1 for sequence in sequences)
+        total += model.evaluate(sequences) * tokens
+        count += tokens
     return total / count
 
 
@@ -201,11 +200,6 @@ def load_gpt(path: str | Path) -> tuple[GPT, GPTConfig]:
     return saved.networks[NETWORK], GPTConfig.from_dict(saved.hyperparameters)
 
 
-def _attention_score(root: Value) -> Value:
-    """One attention score node (q·k/√d) of the graph that computed `root`: the last one in its order."""
-    return [node for node in topological_order(root) if node._op == "q·k/√d"][-1]
-
-
 def _figures(folder: Path, result: GPTResult, name: str) -> None:
     """The loss curves, a heatmap per head for `name`, and the graph of one attention score, into `folder`."""
     from ..viz.plots import plot_attention, plot_loss_curves  # matplotlib, only when figures are asked for
@@ -223,11 +217,13 @@ def _figures(folder: Path, result: GPTResult, name: str) -> None:
     tokens = _tokens(name, model.block_size)[:-1]
     labels = [VOCAB[token] for token in tokens]
     with no_gc():
-        logits = model(tokens)
-        for head, weights in enumerate(model.layers[0].attn.last_weights):
+        model(tokens)
+        attention = model.layers[0].attn
+        for head, weights in enumerate(attention.last_weights):
             title = f"Head {head}: where each letter of {name!r} looks"
             plot_attention(weights, labels, labels, title=title, path=folder / f"attention_head{head}.png")
-        score = _attention_score(logits[-1][0])
+        xs = [rms_norm(x) for x in model.embed(tokens)]  # what layer 0's attention reads
+        score = attention.score(xs[-1], xs[0])  # the last letter reading the first, in head 0
         half = len(score._children) // 2
         names = {child: f"{'qk'[i // half]}[{i % half}]" for i, child in enumerate(score._children)}
         names[score] = "score"

@@ -13,6 +13,7 @@ import graphviz
 
 from ..engine import LINEAR_OP, Value
 from .labels import format_number, html_text
+from .ops import op_label
 from .values import NAME_FILL, OP_FILL, Style, value_table
 
 __all__ = ["add_collapsed", "ACTIVATIONS"]
@@ -84,12 +85,15 @@ def add_collapsed(graph: graphviz.Digraph, order: list[Value], roots: list[Value
             inputs += 1
         else:  # an op outside the neurons (a loss, say), or a number only such ops use
             box[node] = "ops"
-            other_ops[node._op] += bool(node._children)
-            constants += not node._children
+            if node._children:
+                other_ops[op_label(node)] += 1
+            else:
+                constants += 1
     for position, root in enumerate(roots):
         if box[root] in ("ops", "inputs"):  # an output computed by a neuron stays in its layer's box
             box[root] = f"root{position}"
-            other_ops[root._op] -= bool(root._children)
+            if root._children:
+                other_ops[op_label(root)] -= 1
 
     if inputs:
         label = f"inputs\n{_count(inputs, 'number')}"
@@ -135,6 +139,7 @@ def _layer_table(layer: str, members: list[_Neuron], style: Style) -> str:
     rows = [f'<TR><TD BGCOLOR="{NAME_FILL}"><B>{html_text(layer)}</B></TD></TR>']
     rows += [f'<TR><TD BGCOLOR="{fill}">{html_text(line)}</TD></TR>' for line in lines]
     if style.show_grad:
-        largest = max(abs(p.grad) for p in parameters)
-        rows.append(f'<TR><TD BGCOLOR="#fdf1dc">largest |grad| {format_number(largest)}</TD></TR>')
+        grads = [abs(p.grad) for p in parameters if p.grad is not None]  # None: no gradient yet (PyTorch's word)
+        largest = f"largest |grad| {format_number(max(grads))}" if grads else "grad None"
+        rows.append(f'<TR><TD BGCOLOR="#fdf1dc">{largest}</TD></TR>')
     return f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{"".join(rows)}</TABLE>'

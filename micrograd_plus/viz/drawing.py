@@ -23,7 +23,8 @@ import graphviz
 from ..engine import Value
 from ..files import write_atomically
 from . import wasm
-from .labels import format_number
+from .labels import format_grad, format_number
+from .ops import made_by
 from .render import INSTALL_HINT, RendererNotFoundError, render
 
 __all__ = ["Graph", "FONT", "picture_html", "text_tree"]
@@ -169,8 +170,8 @@ def text_tree(roots: list[Value], names: Mapping[Value, str], max_lines: int = _
             lines.append(f"{'  ' * level}{names[node]} (listed above)")
             continue
         listed.add(node)
-        made = f"  = {node._op}({', '.join(names[child] for child in node._children)})" if node._children else ""
-        numbers = f"data {format_number(node.data)}, grad {format_number(node.grad)}"
+        made = f"  = {made_by(node, [names[child] for child in node._children])}" if node._children else ""
+        numbers = f"data {format_number(node.data)}, grad {format_grad(node.grad)}"
         lines.append(f"{'  ' * level}{names[node]}: {numbers}{made}")
         stack.extend((child, level + 1) for child in reversed(node._children))
     if stack:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from ..engine import Value
 
-__all__ = ["format_number", "html_text", "parameter_names", "variable_names", "value_names"]
+__all__ = ["format_number", "format_grad", "html_text", "parameter_names", "variable_names", "value_names"]
 
 # C0 controls but tab and newline, DEL, lone surrogates, and U+FFFE/U+FFFF: none of them may appear in
 # Graphviz's HTML-like labels (its XML parser rejects them) and none is printable.
@@ -28,6 +28,11 @@ def format_number(x: float) -> str:
     if x == 0.0 or 1e-4 <= abs(x) < 1e6 or x != x or abs(x) == float("inf"):
         return f"{x:.4f}"
     return f"{x:.3e}"
+
+
+def format_grad(grad: float | None) -> str:
+    """A grad as format_number() writes it, or "None" as PyTorch prints a gradient not computed yet."""
+    return "None" if grad is None else format_number(grad)
 
 
 def html_text(text: str, align: str = "") -> str:

@@ -3,10 +3,14 @@
 backward_steps(root) replays backward() on a copy of the gradients: it never changes the real `.grad`
 of any Value (pass apply=True to run the real backward() afterwards). It follows backward() exactly
 (reverse topological order, children in their recorded order, `child.grad += local * node.grad`), so
-its final gradients are bit for bit those backward() gives on a graph whose grads start at 0.
+its final gradients are bit for bit those backward() gives on a graph whose grads start at 0 (or None).
+An op written micrograd's way, with its own `_backward()`, is replayed by running that function on the
+replay's gradients; every real `.grad` is put back afterwards, and a `_backward()` that fails is reported
+in its step, not raised.
 
-The text uses the names learners see in the drawing, and says each step the way the code does it:
-`a.grad += e.grad × ∂e/∂a = -2.0 × -3.0 = 6.0`. A name that is not one symbol is bracketed,
+The text uses the names learners see in the drawing, says how each op made its Value and its local
+derivatives as a teacher writes them (one table for every op: ops.py), and each step the way the code does
+it: `a.grad += e.grad × ∂e/∂a = -2.0 × -3.0 = 6.0`. A name that is not one symbol is bracketed,
 `(x1*w1 + x2*w2).grad`, and two different Values never share a name.
 """
 
@@ -14,34 +18,16 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 from typing import NamedTuple
 
-from ..engine import LINEAR_OP, Value, to_float
+from ..engine import Value, to_float
 from .graph import ordered_values
 from .labels import parameter_names, value_names, variable_names
+from .ops import local_rule, made_by, symbol
+from .ops import short_number as _num
 
-__all__ = ["ChainRuleTerm", "BackwardStep", "backward_steps", "final_grads", "replay", "Replay", "LOCAL_RULES"]
-
-# The local derivative of each op, with the drawing's names: {n} is the node, {x} and {y} its children
-# (bracketed if compound), {xr} the first child's name inside a function's own brackets, {v0} and {v1}
-# the numbers the op recorded.
-LOCAL_RULES = {
-    "+": "∂{n}/∂{x} = 1 and ∂{n}/∂{y} = 1",
-    "*": "∂{n}/∂{x} = {y} = {v0} and ∂{n}/∂{y} = {x} = {v1}: each factor's derivative is the other factor",
-    "/": "∂{n}/∂{x} = 1/{y} = {v0} and ∂{n}/∂{y} = -{x}/{y}² = {v1}",
-    "**": "∂{n}/∂{x} = {y}·{x}**({y}-1) = {v0} and ∂{n}/∂{y} = {x}**{y}·ln({xr}) = {v1}",
-    "exp": "∂{n}/∂{x} = exp({xr}) = {v0}",
-    "log": "∂{n}/∂{x} = 1/{x} = {v0}",
-    "tanh": "∂{n}/∂{x} = 1 - tanh({xr})² = {v0}",
-    "sigmoid": "∂{n}/∂{x} = σ({xr})·(1 - σ({xr})) = {v0}",
-    "softplus": "∂{n}/∂{x} = σ({xr}) = {v0}",
-    "relu": "∂{n}/∂{x} = (1 if {x} > 0, else 0) = {v0}",
-    "abs": "∂{n}/∂{x} = sign({xr}) = {v0}",
-    "sqrt": "∂{n}/∂{x} = 1/(2·sqrt({xr})) = {v0}",
-    "sin": "∂{n}/∂{x} = cos({xr}) = {v0}",
-    "cos": "∂{n}/∂{x} = -sin({xr}) = {v0}",
-}
-_SYMBOL = re.compile(r"[\w.#\[\]]+")  # a name that reads as one symbol inside a formula; others get brackets
+__all__ = ["ChainRuleTerm", "BackwardStep", "backward_steps", "final_grads", "replay", "Replay"]
 
 
 @dataclass(frozen=True)
@@ -105,23 +91,91 @@ def replay(root: Value, gradient: float, names: object, variables: Mapping[Value
     grads[root] += gradient
     operations = [node for node in reversed(order) if node._children]
     steps = [_seed_step(root, names_of[root], gradient, len(operations))]
-    for number, node in enumerate(operations, start=1):
-        upstream = grads[node]
-        name, child_names = names_of[node], [names_of[child] for child in node._children]
-        terms = []
-        for child, local in zip(node._children, node._local_grads, strict=True):
+    real_grads = {node: node.grad for node in order}  # an op's own _backward() writes .grad: put them back after
+    try:
+        for number, node in enumerate(operations, start=1):
+            steps.append(_step(number, len(operations), node, grads, names_of))
+    finally:
+        for node, grad in real_grads.items():
+            node.grad = grad
+    return Replay(order, names_of, steps)
+
+
+def _step(number: int, count: int, node: Value, grads: dict[Value, float], names_of: dict[Value, str]) -> BackwardStep:
+    """One op's step: its upstream gradient times each local derivative, added to the children's grads."""
+    upstream, name = grads[node], names_of[node]
+    if node._local_grads is None:  # an op written micrograd's way: its own _backward() does this step
+        children, shares, failure = _run_own_backward(node, upstream, grads)
+    else:
+        children, shares, failure = node._children, [], ""
+        for child, local in zip(children, node._local_grads, strict=True):
             product = local * upstream
             grads[child] += product  # the same float operations, in the same order, as backward()
-            terms.append(_term(name, names_of[child], child, upstream, local, product, grads[child]))
-        made = _made_by(node._op, child_names)
-        said = made if _plain(made) == _plain(name) else f"{name} = {made}"  # "x1*w1 + x2*w2 = ..." says it twice
-        receivers = list(dict.fromkeys(_symbol(child) for child in child_names))
-        to = " and ".join(receivers) if len(receivers) <= 4 else f"its {len(receivers)} inputs"
-        headline = f"Step {number} of {len(operations)}: {said} passes its grad ({_num(upstream)}) back to {to}"
-        rule = _local_rule(node, name, child_names)
-        lines = [headline, f"  local derivative: {rule}", *(f"  {term.text}" for term in terms)]
-        steps.append(BackwardStep(number, node, name, upstream, tuple(terms), headline, "\n".join(lines)))
-    return Replay(order, names_of, steps)
+            shares.append((local, product, grads[child]))
+    terms = [
+        _term(name, names_of[child], child, upstream, local, product, total)
+        for child, (local, product, total) in zip(children, shares, strict=True)
+    ]
+    child_names = [names_of[child] for child in node._children]
+    made = made_by(node, child_names)
+    said = name if _plain(made) == _plain(name) else f"{name} = {made}"  # "x1*w1 = x1 · w1" would say it twice
+    receivers = list(dict.fromkeys(symbol(child) for child in child_names))
+    to = _listed(receivers) if len(receivers) <= 4 else f"its {len(receivers)} inputs"
+    headline = f"Step {number} of {count}: {said} passes its grad ({_num(upstream)}) back to {to}"
+    local_grads = [local for local, _, _ in shares]
+    lines = [headline, f"  local derivative: {_rule(node, name, children, local_grads, names_of, failure)}"]
+    lines += [f"  {term.text}" for term in terms]
+    return BackwardStep(number, node, name, upstream, tuple(terms), headline, "\n".join(lines))
+
+
+def _run_own_backward(node: Value, upstream: float, grads: dict[Value, float]) -> tuple[list, list, str]:
+    """What an op written micrograd's way adds to each child's grad, by running its own _backward() on the replay's
+    gradients (replay() puts every real .grad back afterwards): first with node.grad = 1, which gives the local
+    derivatives, then with this pass's upstream gradient and the grads so far, which gives what backward() adds.
+    Returns the distinct children, (local, product, total) for each, and what went wrong ("" if nothing)."""
+    children = list(dict.fromkeys(node._children))  # a child used twice gets both uses' share at once
+    try:
+        for child in children:
+            child.grad = 0.0
+        node.grad = 1.0
+        node._backward()
+        local_grads = [child.grad for child in children]
+        for child in children:
+            child.grad = grads[child]
+        node.grad = upstream
+        node._backward()
+        totals = [child.grad for child in children]
+        for grad in local_grads + totals:
+            if not isinstance(grad, Real):
+                raise TypeError(f"it set a grad to {type(grad).__name__} {grad!r}, not a number")
+    except Exception as error:  # noqa: BLE001 (a student's op may fail in any way: say how, do not crash)
+        return [], [], f"{type(error).__name__}: {error}"
+    shares = []
+    for child, local, total in zip(children, local_grads, totals, strict=True):
+        shares.append((float(local), total - grads[child], total))
+        grads[child] = total
+    return children, shares, ""
+
+
+def _rule(node: Value, name: str, children, local_grads, names_of, failure: str) -> str:
+    """The local derivatives in words, and a note where a child is used more than once."""
+    if failure:
+        return (
+            f"its own _backward() raised {failure}; backward() stops at this op with the same error, "
+            "so its children get nothing from it here"
+        )
+    rule = local_rule(node, name, [names_of[child] for child in children], local_grads)
+    for child, uses in Counter(node._children).items():
+        if uses > 1:
+            own = node._local_grads is None  # its _backward() gave one number for the child: every use at once
+            added = "its _backward() added every use at once" if own else f"its {uses} terms below add up"
+            rule += f"; {symbol(names_of[child])} is used {_times(uses)} here, so {added}"
+    return rule
+
+
+def _listed(names: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def final_grads(steps: list[BackwardStep]) -> dict[Value, float]:
@@ -138,17 +192,12 @@ def final_grads(steps: list[BackwardStep]) -> dict[Value, float]:
     return grads
 
 
-def _symbol(name: str) -> str:
-    """The name as one symbol in a formula: bracketed unless it already is one (x1, w.0, layers.0.b)."""
-    return name if _SYMBOL.fullmatch(name) else f"({name})"
-
-
 def _plain(text: str) -> str:
     return re.sub(r"[\s()·*]", "", text)
 
 
 def _seed_step(root: Value, name: str, gradient: float, operations: int) -> BackwardStep:
-    out = _symbol(name)
+    out = symbol(name)
     headline = f"Start: {out}.grad = {_num(gradient)}"
     seed = "∂{0}/∂{0} = 1" if gradient == 1.0 else "backward({1}) seeds it with {1}"
     text = (
@@ -160,7 +209,7 @@ def _seed_step(root: Value, name: str, gradient: float, operations: int) -> Back
 
 
 def _term(name, child_name, child, upstream, local, product, total) -> ChainRuleTerm:
-    node, receiver = _symbol(name), _symbol(child_name)
+    node, receiver = symbol(name), symbol(child_name)
     text = f"{receiver}.grad += {node}.grad × ∂{node}/∂{receiver} = {_num(upstream)} × {_num(local)} = {_num(product)}"
     if total != product:  # the child was reached before: gradients from every use add up
         text += f", so {receiver}.grad is now {_num(total)}"
@@ -169,78 +218,5 @@ def _term(name, child_name, child, upstream, local, product, total) -> ChainRule
     return ChainRuleTerm(child, child_name, upstream, local, product, total, text)
 
 
-def _made_by(op: str, arguments: list[str]) -> str:
-    """How the op combines its children, with their names: 'a * b', 'tanh(n)', 'w.0·x0 + w.1·x1 + b'."""
-    symbols = [_symbol(argument) for argument in arguments]
-    if op in ("+", "*", "/", "**") and len(arguments) == 2:
-        return f"{symbols[0]} {op} {symbols[1]}"
-    if op.startswith("**") and len(arguments) == 1:
-        return f"{symbols[0]}{op}"
-    if op == LINEAR_OP and 3 <= len(arguments) <= 7:
-        n = (len(arguments) - 1) // 2
-        products = " + ".join(f"{w}·{x}" for w, x in zip(symbols[:n], symbols[n:-1], strict=True))
-        return f"{products} + {symbols[-1]}"
-    return f"{op}({', '.join(arguments)})"
-
-
-def _local_rule(node: Value, name: str, child_names: list[str]) -> str:
-    """The op's local derivative in words, with the node's and its children's own names and the numbers."""
-    op, numbers = node._op, [_num(local) for local in node._local_grads]
-    n, symbols = _symbol(name), [_symbol(child) for child in child_names]
-    template = LOCAL_RULES.get(op)
-    if template and len(child_names) == (2 if "{y}" in template else 1):
-        rule = template.format(n=n, x=symbols[0], y=symbols[-1], xr=child_names[0], v0=numbers[0], v1=numbers[-1])
-    elif op.startswith("**") and len(child_names) == 1:
-        rule = f"∂{n}/∂{symbols[0]} = {_power_slope_formula(op[2:], symbols[0])} = {numbers[0]}"
-    elif op == LINEAR_OP:
-        rule = _linear_rule(n, symbols, numbers)
-    else:  # an op this table does not know (one written in an exercise): the numbers it recorded
-        parts = [f"∂{n}/∂{child} = {number}" for child, number in zip(symbols, numbers, strict=True)]
-        rule = f"{' and '.join(parts)}, as the {op!r} op recorded"
-    for child, uses in Counter(node._children).items():
-        if uses > 1:
-            child_name = symbols[node._children.index(child)]
-            rule += f"; {child_name} is used {_times(uses)} here, so its {uses} terms below add up"
-    return rule
-
-
-def _power_slope_formula(exponent: str, x: str) -> str:
-    """k·x**(k-1), written the way a teacher would: 2·x for k = 2, 1 for k = 1."""
-    k = float(exponent)
-    if k == 0.0:
-        return "0"
-    if k == 1.0:
-        return "1"
-    if k == 2.0:
-        return f"2·{x}"
-    power = f"{k - 1:g}"
-    return f"{exponent}·{x}**{power if k > 1 else f'({power})'}"
-
-
-def _linear_rule(n: str, symbols: list[str], numbers: list[str]) -> str:
-    """∂(w·x+b)/∂w_i = x_i, ∂(w·x+b)/∂x_i = w_i, ∂(w·x+b)/∂b = 1, with the first pairs written out."""
-    count = (len(symbols) - 1) // 2
-    weights, inputs, bias = symbols[:count], symbols[count:-1], symbols[-1]
-    pairs = []
-    for i in range(min(count, 2)):
-        pairs.append(f"∂{n}/∂{weights[i]} = {inputs[i]} = {numbers[i]}")
-        pairs.append(f"∂{n}/∂{inputs[i]} = {weights[i]} = {numbers[count + i]}")
-    if not pairs:
-        return f"∂{n}/∂{bias} = 1"
-    more = ", ..." if count > 2 else ""
-    return (
-        f"each weight's derivative is its input and each input's is its weight ({', '.join(pairs)}{more}), "
-        f"and ∂{n}/∂{bias} = 1"
-    )
-
-
 def _times(uses: int) -> str:
     return {2: "twice", 3: "three times"}.get(uses, f"{uses} times")
-
-
-def _num(x: float) -> str:
-    """A short, exact-looking number for the chain-rule text: 6.0, -0.5, 0.00012, 1.5e-07."""
-    text = f"{x:.6g}"
-    if text.lstrip("-").isdigit():
-        text += ".0"
-    return text

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 import graphviz
 
 from ..engine import Value
-from .labels import format_number, html_text
+from .labels import format_grad, format_number, html_text
+from .ops import op_label
 
 __all__ = ["Style", "add_values", "value_table", "parents_of", "GRAD_FILL", "NAME_FILL", "OP_FILL", "MUTED"]
 
@@ -67,7 +68,7 @@ def add_values(
         graph.node(f"v{i}", label=f"<{value_table(node, names.get(node, ''), style)}>", shape="plain")
         if node._children:
             op = f"v{i}_op"
-            graph.node(op, label=f"<{html_text(node._op)}>", shape="ellipse", style="filled", fillcolor=OP_FILL,
+            graph.node(op, label=f"<{html_text(op_label(node))}>", shape="ellipse", style="filled", fillcolor=OP_FILL,
                        fontsize="10", width="0.3", height="0.25", margin="0.03,0.01")  # fmt: skip
             graph.edge(op, f"v{i}")
             hidden = 0
@@ -98,10 +99,10 @@ def value_table(node: Value, name: str, style: Style) -> str:
     needs_grad = node._children or node.requires_grad  # a constant or frozen leaf: its grad means nothing
     if style.show_grad and needs_grad:
         grad = node.grad if style.grads is None else style.grads.get(node, 0.0)
-        if node in style.pending:
-            cells.append(f'<TD><FONT COLOR="{MUTED}">grad {format_number(grad)}</FONT></TD>')
+        if node in style.pending or grad is None:  # None: no gradient yet (zero_grad(), or backward() not here)
+            cells.append(f'<TD><FONT COLOR="{MUTED}">grad {format_grad(grad)}</FONT></TD>')
         else:
-            cells.append(f'<TD BGCOLOR="{GRAD_FILL}">grad {format_number(grad)}</TD>')
+            cells.append(f'<TD BGCOLOR="{GRAD_FILL}">grad {format_grad(grad)}</TD>')
     fill = style.colours.get(node, "white")
     return (
         f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{fill}">'

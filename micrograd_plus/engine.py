@@ -15,7 +15,7 @@ Numbers at the edges follow one rule, checked against PyTorch (tests/test_proper
 CPython's cyclic garbage collector finds nothing in these graphs, yet scans each new node (README, Speed).
 `no_gc()` pauses it around code you run; backward() pauses it, then sets its young threshold to YOUNG_PER_OP
 new objects per op of the graph (700 at least): a training loop, which frees each graph as it builds the next,
-builds them without a collection, and your cyclic garbage waits that long. None leaves the thresholds alone.
+builds them without a collection, and your cyclic garbage waits that long. YOUNG_PER_OP = None: no change.
 """
 
 import gc
@@ -155,7 +155,7 @@ class Value:
         a = self.data
         if a > 20.0:  # PyTorch's threshold: ln(1 + e**a) is a to 2e-9, and e**a could overflow
             return make_node(a, (self,), (1.0,), "softplus")
-        z = math.exp(a)  # times grad, PyTorch's grad * z / (z + 1):
+        z = math.exp(a)  # the slope times grad is PyTorch's grad * z / (z + 1)
         return make_node(math.log1p(z), (self,), (Slope(z / (z + 1.0), lambda grad: grad * z / (z + 1.0)),), "softplus")
 
     def relu(self):  # d relu(a)/da = 0 if a <= 0 else 1 (so 1 at nan: relu(nan) is nan, as in PyTorch)

@@ -283,6 +283,17 @@ def test_children_are_an_ordered_tuple_with_repeats():
     assert square._local_grads == (2.0, 2.0)
 
 
+def test_a_leaf_used_many_times_starts_from_none_once_and_a_frozen_one_stays_at_zero():
+    w, frozen = Value(2.0), Value(3.0)
+    frozen.requires_grad = False
+    w.grad = None  # after zero_grad()
+    out = w * frozen + w * w + frozen * frozen
+    out.backward()
+    assert (w.grad, frozen.grad) == (3.0 + 2 * 2.0, 0.0)  # d out/dw = frozen + 2w
+    out.backward()  # a second walk over the same nodes
+    assert (w.grad, frozen.grad) == (2 * (3.0 + 2 * 2.0), 0.0)
+
+
 def test_frozen_leaf_gets_no_gradient():
     w, x = Value(2.0), Value(3.0)
     w.requires_grad = False

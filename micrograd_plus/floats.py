@@ -1,100 +1,54 @@
-"""Floats at the edges, as IEEE 754 and PyTorch define them: the helpers of engine.py's ops.
+"""Floats at the edges, as IEEE 754 and PyTorch define them: the helpers of engine.py's ops. Python raises where
+IEEE 754 has an answer (1e200 ** 2, math.exp(1000.0), inf / 0.0); PyTorch takes the answer, and so do these
+helpers, except where engine.py's rule makes a finite input outside an op's domain an error naming the op."""
 
-Python raises where IEEE 754 has an answer (1e200 ** 2, math.exp(1000.0), inf / 0.0); PyTorch takes
-the answer, and so do these helpers, except where engine.py's rule makes a finite input outside an
-op's domain an error: then the error names the op.
-
-Some local derivatives multiply the way PyTorch's backward formula does, so that backward() keeps its
-one rule, `child.grad += local * upstream`, and gives PyTorch's numbers, nan and inf included: each is
-the float of the derivative, with its own `__mul__`. Reciprocal (1/b: upstream / b, so a tiny b does not
-overflow), ZERO_SLOPE (a 0 that stays 0 times inf or nan), the slopes of sigmoid and softplus, and
-cross_entropy's at the target class.
-"""
-
+import functools
 import math
+from collections.abc import Callable
 from numbers import Real
 
-__all__ = ["Reciprocal", "ZERO_SLOPE", "SigmoidSlope", "SoftplusSlope", "TargetSlope", "number", "named", "power"]
+__all__ = ["Slope", "ZERO_SLOPE", "reciprocal", "to_float", "named", "divide", "exp", "power"]
 
 
-class TorchSlope(float):
-    """A local derivative (the float) that multiplies an upstream gradient by PyTorch's formula, using `a`."""
+class Slope(float):
+    """A local derivative (the float) whose product with an upstream gradient is `times(upstream)`: PyTorch's
+    backward formula, so that backward() keeps its one rule, `child.grad += local * upstream`, and gives
+    PyTorch's numbers, nan and inf included (1e-300 / 5e-324 is 2e23 where 1e-300 * (1 / 5e-324) is inf)."""
 
-    __slots__ = ("a",)
+    __slots__ = ("times",)
 
-    def __new__(cls, value: float, a: float):
+    def __new__(cls, value: float, times: Callable[[float], float]):
         self = float.__new__(cls, value)
-        self.a = a
+        self.times = times
         return self
 
-    def __rmul__(self, upstream):
-        return self.__mul__(upstream)
-
-
-class Reciprocal(TorchSlope):
-    """d(x/b)/dx = 1/b (also of ln b and sqrt b): upstream / b (1e-300 / 5e-324 is 2e23; 1/5e-324 is inf)."""
-
-    def __new__(cls, b: float):
-        return super().__new__(cls, divide(1.0, b, ieee=True), b)
-
     def __mul__(self, upstream):
-        return divide(upstream, self.a, ieee=True)
-
-
-class SigmoidSlope(TorchSlope):
-    """d sigmoid/da = s * (1 - s), with s = sigmoid(a): upstream * (1 - s) * s."""
-
-    def __mul__(self, upstream):
-        return upstream * (1.0 - self.a) * self.a
-
-
-class SoftplusSlope(TorchSlope):
-    """d softplus/da = z / (z + 1), with z = e**a: upstream * z / (z + 1)."""
-
-    def __mul__(self, upstream):
-        return upstream * self.a / (self.a + 1.0)
-
-
-class TargetSlope(TorchSlope):
-    """d cross_entropy/d x_target = p - 1, with p = softmax(x)_target: -upstream + p * upstream."""
-
-    def __mul__(self, upstream):
-        return -upstream + self.a * upstream
-
-
-class ZeroSlope(float):
-    """A local derivative 0 which times any gradient, even inf or nan, is 0 (where 0.0 * inf would be nan):
-    PyTorch's, where PyTorch selects 0 rather than multiplies (relu at a <= 0, a**k at k == 0)."""
-
-    __slots__ = ()
-
-    def __mul__(self, upstream):
-        return 0.0
+        return self.times(upstream)
 
     __rmul__ = __mul__
 
 
-ZERO_SLOPE = ZeroSlope(0.0)
-EXP_LIMIT = 709.782712893384  # the largest a for which exp(a) is a finite float
-_NAMES: dict[tuple[str, float], str] = {}  # op names with a constant: formatting a float is slow
+ZERO_SLOPE = Slope(0.0, lambda upstream: 0.0)  # PyTorch selects 0 (relu at a <= 0, a**0): 0, even times inf or nan
 
 
-def number(x: object, what: str = "the other operand") -> float:
-    """A plain number in an op as a float, or a TypeError saying what it is."""
+def reciprocal(b: float) -> Slope:
+    """d(x/b)/dx = 1/b (also of ln b and sqrt b), times upstream as PyTorch does it: upstream / b."""
+    return Slope(divide(1.0, b, ieee=True), lambda upstream: divide(upstream, b, ieee=True))
+
+
+def to_float(x: object, what: str = "Value() takes a real number (e.g. Value(2.0))") -> float:
+    """`x` as a float (from an int, a bool, a Fraction, a numpy number...), or a TypeError saying `what`."""
     if type(x) is float:
         return x
     if isinstance(x, (int, Real)):
         return float(x)
-    raise TypeError(f"{what} must be a real number or a Value, got {type(x).__name__}: {x!r}")
+    raise TypeError(f"{what}, got {type(x).__name__}: {x!r}")
 
 
+@functools.lru_cache(maxsize=1024)  # formatting a float is slow, and a training loop repeats its constants
 def named(op: str, c: float) -> str:
     """The op's name with its constant, e.g. '*2' or '+1e-06'."""
-    if (op, c) not in _NAMES:
-        if len(_NAMES) >= 1024:  # constants that change at every call (or nan, never equal to itself)
-            _NAMES.clear()
-        _NAMES[(op, c)] = op + (repr(c)[:-2] if repr(c).endswith(".0") else repr(c))
-    return _NAMES[(op, c)]
+    return op + (repr(c)[:-2] if repr(c).endswith(".0") else repr(c))
 
 
 def divide(a: float, b: float, ieee: bool = False) -> float:
@@ -109,7 +63,7 @@ def divide(a: float, b: float, ieee: bool = False) -> float:
 
 def exp(a: float) -> float:
     """e**a, inf past exp(709.78) where math.exp raises OverflowError."""
-    return math.exp(a) if not a > EXP_LIMIT else math.inf
+    return math.exp(a) if not a > 709.782712893384 else math.inf  # the largest a with a finite e**a
 
 
 def check_power(a: float, k: float, form: str, slope_in_base: bool = False, slope_in_exponent: bool = False) -> None:

@@ -1,9 +1,6 @@
-"""Fused ops: one graph node for a whole formula over many Values, as torch.nn.functional has.
-
-`dot(a, b)` is one node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster
-backward(), the same gradients. Forward rule and local derivatives side by side, as in engine.py (the GPT's own
-fused ops are in gpt.py); tests/test_functional.py checks each against PyTorch and finite differences.
-"""
+"""Fused ops, as torch.nn.functional has: one graph node for a whole formula over many Values. `dot(a, b)` is one
+node with 2n children where `sum(ai * bi ...)` makes 2n nodes: smaller graphs, a faster backward(), the same
+gradients. Forward rule and local derivatives side by side, as in engine.py."""
 
 import math
 from collections.abc import Iterable, Sequence
@@ -17,25 +14,24 @@ __all__ = ["linear", "dot", "add_all", "softmax", "logsumexp"]
 Numbers = Iterable[Value | float]
 
 
-def _values(values: Numbers) -> tuple[tuple[Value, ...], tuple[float, ...]]:
-    """`values` as a tuple of Values (plain numbers become leaf Values) and the tuple of their data."""
-    values = tuple(values)  # the fast path below: every item is already a Value
-    try:
+def _values(values: Numbers, needed_by: str = "") -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """`values` as a tuple of Values (numbers become leaves) and the tuple of their data; `needed_by` refuses none."""
+    values = tuple(values)
+    if needed_by and not values:
+        raise ValueError(f"{needed_by}() needs at least one value, got an empty sequence")
+    try:  # the fast path: every item is already a Value
         return values, tuple([v.data for v in values])
-    except AttributeError:
-        values = tuple(as_value(v) for v in values)
-        return values, tuple([v.data for v in values])
+    except AttributeError:  # plain numbers among them
+        return _values([as_value(v) for v in values], needed_by)
 
 
 def linear(input: Sequence, weight: Sequence, bias: Value | float | Sequence | None = None):
-    """torch.nn.functional.linear over Values: w·x + b, each output ONE graph node.
-
-    `weight` is one neuron's weights (n Values: one output) or a layer's rows (a list of such lists: one output
-    per row, and `bias` is a list too). `input` is one vector, or a list of vectors as torch's input of shape
-    (T, n): one result per vector, each weight read once for all. d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i,
-    d(w·x+b)/db = 1. The node's children are the weights, then the inputs, then the bias (drawings rely on
-    that order); without a bias it is a `dot` node. Plain numbers in `input` become leaf Values.
-    """
+    """torch.nn.functional.linear over Values: w·x + b, each output ONE graph node. `weight` is one neuron's weights (n
+    Values: one output) or a layer's rows (a list of such lists: one output per row, and `bias` is a list too). `input`
+    is one vector, or a list of vectors as torch's input of shape (T, n): one result per vector, each weight read once
+    for all. d(w·x+b)/dw_i = x_i, d(w·x+b)/dx_i = w_i, d(w·x+b)/db = 1. The node's children are the weights, then the
+    inputs, then the bias (drawings rely on that order); without a bias it is a `dot` node. Plain numbers in `input`
+    become leaf Values."""
     one_row = not (weight and isinstance(weight[0], (list, tuple)))
     rows = [_values(row) for row in ([weight] if one_row else weight)]
     biases = [bias] if one_row else [None] * len(rows) if bias is None else bias
@@ -71,29 +67,20 @@ def add_all(values: Numbers) -> Value:
 
 
 def logsumexp(values: Numbers) -> Value:
-    """ln(sum(exp(v))) as one node: d lse/dv_i = exp(v_i - lse), the softmax of v.
-
-    Computed as m + ln(sum(exp(v - m))) with m = max(v), so exp() never overflows; an infinite m is
-    not subtracted (PyTorch's rule), so logsumexp([inf, 1.0]) is inf and logsumexp([-inf]) is -inf.
-    """
-    values, data = _values(values)
-    if not values:
-        raise ValueError("logsumexp() needs at least one value, got an empty sequence")
+    """ln(sum(exp(v))) as one node: d lse/dv_i = exp(v_i - lse), the softmax of v. Computed as m + ln(sum(exp(v - m)))
+    with m = max(v), so exp() never overflows; an infinite m is not subtracted (PyTorch's rule)."""
+    values, data = _values(values, "logsumexp")
     m = max(data)
     shift = m if math.isfinite(m) else 0.0
     total = sum(exp(x - shift) for x in data)
     out = (math.log(total) if total > 0.0 else -math.inf if total == 0.0 else math.nan) + shift
-    return make_node(out, tuple(values), tuple(exp(x - out) for x in data), "logsumexp")
+    return make_node(out, values, tuple(exp(x - out) for x in data), "logsumexp")
 
 
 def softmax(values: Numbers) -> list[Value]:
-    """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node: d p_i/d v_j = p_i * ([i == j] - p_j).
-
-    The max is subtracted first so exp() never overflows; an inf or nan among the values gives nan, as in PyTorch.
-    """
-    values, data = _values(values)
-    if not values:
-        raise ValueError("softmax() needs at least one value, got an empty sequence")
+    """p_i = exp(v_i) / sum_j exp(v_j), each p_i one node: d p_i/d v_j = p_i * ([i == j] - p_j). The max is
+    subtracted first, so exp() never overflows; an inf or nan among the values gives nan, as in PyTorch."""
+    values, data = _values(values, "softmax")
     top = max(data)
     exps = [math.exp(a - top) for a in data]  # a - top <= 0, or nan
     total = sum(exps)

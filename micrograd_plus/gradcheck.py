@@ -1,13 +1,11 @@
-"""Gradient checking: compare backward() with finite differences, the slow but obvious way.
-
-The central difference (f(x+eps) - f(x-eps)) / (2 eps) has error O(eps**2), so with eps=1e-6 it
-agrees with the true derivative to about 1e-9 for smooth functions: a good referee.
-"""
+"""Gradient checking: compare backward() with finite differences, the slow but obvious way. The central
+difference (f(x+eps) - f(x-eps)) / (2 eps) has error O(eps**2): with eps=1e-6 it agrees with the true derivative
+to about 1e-9 for smooth functions, a good referee."""
 
 from collections.abc import Callable, Sequence
 from numbers import Real
 
-from .engine import Value
+from .engine import Value, to_float
 
 __all__ = ["gradcheck", "numerical_grad", "analytical_grad", "GradcheckError"]
 
@@ -21,10 +19,8 @@ def _input_numbers(inputs) -> list[float]:
         inputs = [inputs]
     if not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(f"inputs must be a non-empty list of numbers or Values, got {inputs!r}")
-    for index, x in enumerate(inputs):
-        if not isinstance(x, (Value, Real)):
-            raise TypeError(f"input {index} must be a number or a Value, got {type(x).__name__}: {x!r}")
-    return [x.data if isinstance(x, Value) else float(x) for x in inputs]
+    what = "input {} must be a number or a Value"
+    return [x.data if isinstance(x, Value) else to_float(x, what.format(i)) for i, x in enumerate(inputs)]
 
 
 def _evaluate(f: Callable[..., Value], numbers: list[float]) -> tuple[Value, list[Value]]:
@@ -40,13 +36,11 @@ def numerical_grad(f: Callable[..., Value], inputs, eps: float = 1e-6) -> list[f
     if isinstance(eps, bool) or not isinstance(eps, Real) or not eps > 0.0:
         raise ValueError(f"eps must be a small positive number such as 1e-6, got {eps!r}")
     numbers = _input_numbers(inputs)
-    grads = []
-    for i in range(len(numbers)):
-        up, down = list(numbers), list(numbers)
-        up[i] += eps
-        down[i] -= eps
-        grads.append((_evaluate(f, up)[0].data - _evaluate(f, down)[0].data) / (2.0 * eps))
-    return grads
+
+    def f_at(i: int, step: float) -> float:  # f with input i moved by `step`
+        return _evaluate(f, [x + step if j == i else x for j, x in enumerate(numbers)])[0].data
+
+    return [(f_at(i, eps) - f_at(i, -eps)) / (2.0 * eps) for i in range(len(numbers))]
 
 
 def analytical_grad(f: Callable[..., Value], inputs) -> list[float]:
@@ -57,10 +51,8 @@ def analytical_grad(f: Callable[..., Value], inputs) -> list[float]:
 
 
 def gradcheck(f: Callable[..., Value], inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3) -> bool:
-    """Check backward() of `f(*inputs)` against central differences; True, or raise GradcheckError.
-
-    Input i passes when |analytical - numerical| <= atol + rtol * |numerical| (PyTorch's defaults).
-    """
+    """Check backward() of `f(*inputs)` against central differences; True, or raise GradcheckError. Input i
+    passes when |analytical - numerical| <= atol + rtol * |numerical| (PyTorch's defaults)."""
     analytical = analytical_grad(f, inputs)
     numerical = numerical_grad(f, inputs, eps)
     for index, (a, n) in enumerate(zip(analytical, numerical)):

@@ -1,15 +1,12 @@
-"""Loss functions: one number saying how wrong the predictions are, built from Value ops.
-
-Each takes predictions and targets as a single Value/number or as equal-length lists, and
-returns their mean (PyTorch's default reduction="mean").
-"""
+"""Loss functions: one number saying how wrong the predictions are, built from Value ops. Each takes predictions
+and targets as a single Value/number or as equal-length lists, and returns their mean (PyTorch's reduction="mean")."""
 
 import math
 from collections.abc import Sequence
 from numbers import Real
 
 from .engine import Value, as_value, make_node
-from .floats import TargetSlope
+from .floats import Slope
 from .functional import add_all
 
 __all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
@@ -17,8 +14,8 @@ __all__ = ["mse_loss", "l1_loss", "hinge_loss", "binary_cross_entropy_with_logit
 Numbers = Value | float | Sequence[Value | float]  # one prediction (or target), or a list of them
 
 
-def _pairs(predictions: Numbers, targets: Numbers, name: str) -> list[tuple[Value, Value | float]]:
-    """(prediction, target) pairs, after checking the two match; a Value target keeps its gradient."""
+def _pairs(predictions: Numbers, targets: Numbers, name: str, rule: str = "", allowed=None) -> list[tuple]:
+    """(prediction, target) pairs, after checking they match and each target is a number `allowed` (`rule`)."""
     if not isinstance(predictions, Sequence):
         predictions, targets = [predictions], [targets]
     elif not isinstance(targets, Sequence):
@@ -30,11 +27,9 @@ def _pairs(predictions: Numbers, targets: Numbers, name: str) -> list[tuple[Valu
     for index, t in enumerate(targets):
         if isinstance(t, bool) or not isinstance(t, (Value, Real)):
             raise TypeError(f"{name}: target {index} must be a number, got {type(t).__name__}: {t!r}")
+        if allowed and not allowed(t.data if isinstance(t, Value) else t):
+            raise ValueError(f"{name}: {rule}, got {t!r}")
     return [(as_value(p), t if isinstance(t, Value) else float(t)) for p, t in zip(predictions, targets)]
-
-
-def _number(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else x
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -53,28 +48,19 @@ def l1_loss(predictions: Numbers, targets: Numbers) -> Value:
 
 def hinge_loss(scores: Numbers, labels: Numbers) -> Value:
     """Mean hinge loss for labels ±1: mean(relu(1 - label * score)), micrograd's SVM loss."""
-    pairs = _pairs(scores, labels, "hinge_loss")
-    for _, label in pairs:
-        if _number(label) not in (1.0, -1.0):
-            raise ValueError(f"hinge_loss: labels must be +1 or -1, got {label!r}")
+    pairs = _pairs(scores, labels, "hinge_loss", "labels must be +1 or -1", lambda label: label in (1.0, -1.0))
     return _mean([(1.0 - label * s).relu() for s, label in pairs])
 
 
 def binary_cross_entropy_with_logits(logits: Numbers, targets: Numbers) -> Value:
-    """Mean of softplus(x) - x*y for logit x and target y in [0, 1] (stable for any x).
-
-    This is -[y ln sigmoid(x) + (1-y) ln(1 - sigmoid(x))]; its gradient is sigmoid(x) - y.
-    """
-    pairs = _pairs(logits, targets, "binary_cross_entropy_with_logits")
-    for _, y in pairs:
-        if not 0.0 <= _number(y) <= 1.0:
-            raise ValueError(f"binary_cross_entropy_with_logits: targets must be in [0, 1], got {y!r}")
+    """Mean of softplus(x) - x*y for logit x and target y in [0, 1] (stable for any x): this is
+    -[y ln sigmoid(x) + (1-y) ln(1 - sigmoid(x))], and its gradient is sigmoid(x) - y."""
+    name, rule = "binary_cross_entropy_with_logits", "targets must be in [0, 1]"
+    pairs = _pairs(logits, targets, name, rule, lambda y: 0.0 <= y <= 1.0)
     return _mean([x.softplus() - x * y for x, y in pairs])
 
 
-def cross_entropy(
-    logits: Sequence[Value | float] | Sequence[Sequence[Value | float]], target: int | Sequence[int]
-) -> Value:
+def cross_entropy(logits: Sequence, target: int | Sequence[int]) -> Value:
     """-ln softmax(logits)[target] for one sample (a list of Values, a class index), or the mean over a batch
     (a list of such lists, a list of indices). One node per sample, computed as PyTorch's log_softmax: with
     s_j = x_j - max(x), loss = ln(sum_j exp(s_j)) - s_target (exact for huge logits: [1e8, 1e8] gives ln 2);
@@ -92,6 +78,6 @@ def cross_entropy(
     top = max(x.data for x in logits)
     shifted = [x.data - top for x in logits]
     lse = math.log(sum(math.exp(s) for s in shifted))  # sum >= 1 (the max term is exp(0)) unless a nan or inf is in
-    p = [math.exp(s - lse) for s in shifted]  # softmax(x); at the target, PyTorch's -upstream + p * upstream:
-    local_grads = (*p[:target], TargetSlope(p[target] - 1.0, p[target]), *p[target + 1 :])
+    p = [math.exp(s - lse) for s in shifted]  # softmax(x); at the target p - 1, times grad PyTorch's -grad + p * grad
+    local_grads = (*p[:target], Slope(p[target] - 1.0, lambda grad: -grad + p[target] * grad), *p[target + 1 :])
     return make_node(lse - shifted[target], tuple(logits), local_grads, "cross_entropy")

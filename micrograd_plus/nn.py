@@ -1,8 +1,6 @@
-"""Module, Neuron, Layer, MLP: networks whose parameters are Values.
-
-Parameters are found by walking each module's attributes in the order they were set
-(`vars(self)`), so a module is just a class that stores Values, Modules, or lists of them.
-"""
+"""Module, Neuron, Layer, MLP: networks whose parameters are Values. Parameters are found by walking each
+module's attributes in the order they were set (`vars(self)`): a module is just a class that stores Values,
+Modules, or lists of them."""
 
 import math
 import random
@@ -14,9 +12,7 @@ from .functional import linear
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "as_rng", "check_count", "check_inputs"]
 
-# activation name -> the Value method that applies it (None: leave w·x+b as it is)
-_ACTIVATE = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
-ACTIVATIONS = tuple(_ACTIVATE)
+ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": lambda z: z}
 
 
 class Module:
@@ -29,10 +25,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
-        """Yield (dotted name, Value) for every parameter, in the order the attributes were set.
-
-        Lists and tuples add their index to the name: `layers.0.neurons.1.w.0`.
-        """
+        """Yield (dotted name, Value) for every parameter, in the order the attributes were set; lists and tuples
+        add their index to the name: `layers.0.neurons.1.w.0`."""
         for name, attribute in vars(self).items():
             yield from _named_values(attribute, prefix + name)
 
@@ -73,37 +67,25 @@ class Module:
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state_dict: Mapping[str, float], strict: bool = True) -> None:
-        """Copy numbers from `state_dict` into the parameters, all or nothing.
-
-        With strict=True (the default) the keys must match `state_dict()` exactly. Every key and
-        value is checked before any parameter changes, so a bad file never half-loads a model.
-        """
+        """Copy numbers from `state_dict` into the parameters, all or nothing: with strict=True (the default) the
+        keys must match `state_dict()` exactly, and every key and value is checked before any parameter changes."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict() takes a dict of name -> number, got {type(state_dict).__name__}")
+        error = f"Error(s) in loading state_dict for {type(self).__name__}"
         params = dict(self.named_parameters())
         missing = [name for name in params if name not in state_dict]
         unexpected = [name for name in state_dict if name not in params]
         if strict and (missing or unexpected):
-            problems = [f"{kind} keys: {names}" for kind, names in (("missing", missing), ("unexpected", unexpected))]
-            problems = "; ".join(problem for problem in problems if not problem.endswith("[]"))
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: {problems}")
-        updates = {}
-        for name, number in state_dict.items():
-            if name not in params:
-                continue
-            if isinstance(number, bool) or not isinstance(number, Real):
-                raise TypeError(
-                    f"Error(s) in loading state_dict for {type(self).__name__}: "
-                    f"value for {name!r} must be a number, got {type(number).__name__}: {number!r}"
-                )
-            if not math.isfinite(number):
-                raise ValueError(
-                    f"Error(s) in loading state_dict for {type(self).__name__}: "
-                    f"value for {name!r} is {number!r}; a saved model holds finite numbers only"
-                )
-            updates[name] = float(number)
+            found = {"missing": missing, "unexpected": unexpected}
+            raise RuntimeError(f"{error}: " + "; ".join(f"{kind} keys: {keys}" for kind, keys in found.items() if keys))
+        updates = {name: number for name, number in state_dict.items() if name in params}
         for name, number in updates.items():
-            params[name].data = number
+            if isinstance(number, bool) or not isinstance(number, Real):
+                raise TypeError(f"{error}: value for {name!r} must be a number, got {number!r}")
+            if not math.isfinite(number):
+                raise ValueError(f"{error}: value for {name!r} is {number!r}; a saved model holds finite numbers only")
+        for name, number in updates.items():
+            params[name].data = float(number)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -119,17 +101,15 @@ def _named_values(item: object, name: str) -> Iterator[tuple[str, Value]]:
             yield from _named_values(element, f"{name}.{index}")
 
 
-def _check_activation(activation: str, nonlin: bool | None = None) -> str:
-    """The activation's name; micrograd's nonlin=True/False means "relu"/"linear"."""
+def _check_activation(activation: str | None, nonlin: bool | None = None) -> str:
+    """The activation's name (None is "linear"); micrograd's nonlin=True/False means "relu"/"linear"."""
     if nonlin is not None:
         if activation not in ("relu", None):
             raise ValueError(f"pass activation= or micrograd's nonlin=, not both (got {activation!r} and {nonlin!r})")
-        return "relu" if nonlin else "linear"
-    if activation is None:
-        return "linear"
-    if activation not in ACTIVATIONS:
+        activation = "relu" if nonlin else "linear"
+    if (activation or "linear") not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-    return activation
+    return activation or "linear"
 
 
 def as_rng(seed: int | random.Random) -> random.Random:
@@ -161,12 +141,8 @@ def check_inputs(module: Module, x: object) -> None:
 
 
 class Neuron(Module):
-    """activation(w·x + b): one weight per input and a bias.
-
-    Weights and bias start uniform in ±1/sqrt(nin), PyTorch's default for nn.Linear, drawn from
-    `seed` (an int or a random.Random), so the same seed always gives the same neuron.
-    micrograd's `nonlin=False` is activation="linear".
-    """
+    """activation(w·x + b): one weight per input and a bias, starting uniform in ±1/sqrt(nin) (PyTorch's default
+    for nn.Linear), drawn from `seed` (an int or a random.Random): the same seed always gives the same neuron."""
 
     def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None):
         self.nin = check_count("nin", nin)
@@ -178,31 +154,22 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value | float]) -> Value:
         check_inputs(self, x)
-        return self.activate(linear(x, self.w, self.b))
-
-    def activate(self, z: Value) -> Value:
-        """This neuron's activation applied to its w·x+b."""
-        return _ACTIVATE[self.activation](z) if self.activation != "linear" else z
+        return ACTIVATIONS[self.activation](linear(x, self.w, self.b))
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
 
 
 class Layer(Module):
-    """`nout` neurons that all read the same `nin` inputs.
-
-    Like micrograd's Layer, calling it returns a single Value when nout is 1, else a list;
-    `outputs(x)` always returns the list.
-    """
+    """`nout` neurons that all read the same `nin` inputs. Like micrograd's Layer, calling it returns a single
+    Value when nout is 1, else a list; `outputs(x)` always returns the list."""
 
     def __init__(
         self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None
     ):
-        self.nin = check_count("nin", nin)
-        self.nout = check_count("nout", nout)
-        activation = _check_activation(activation, nonlin)
+        self.nin, self.nout = nin, check_count("nout", nout)
         rng = as_rng(seed)
-        self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, rng, nonlin) for _ in range(nout)]  # each checks nin, activation
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
         out = self.outputs(x)
@@ -211,31 +178,24 @@ class Layer(Module):
     def outputs(self, x: Sequence[Value | float]) -> list[Value]:
         """One output per neuron, as a list even when there is one neuron."""
         check_inputs(self, x)
-        neurons = self.neurons
-        zs = linear(x, [neuron.w for neuron in neurons], [neuron.b for neuron in neurons])  # the inputs read once
-        return [neuron.activate(z) for neuron, z in zip(neurons, zs)]
+        zs = linear(x, [neuron.w for neuron in self.neurons], [neuron.b for neuron in self.neurons])  # x read once
+        return [ACTIVATIONS[neuron.activation](z) for neuron, z in zip(self.neurons, zs)]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {self.nout}, activation={self.neurons[0].activation!r})"
 
 
 class MLP(Module):
-    """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear.
-
-    Returns a single Value when the last layer has one output, else a list of Values.
-    """
+    """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear. Returns a single Value
+    when the last layer has one output, else a list of Values."""
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | random.Random = 0):
         if not isinstance(nouts, Sequence) or isinstance(nouts, str) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
-        self.nin = check_count("nin", nin)
-        sizes = [nin] + [check_count("each layer size", n) for n in nouts]
-        self.activation = _check_activation(activation)
+        self.nin, self.activation = nin, _check_activation(activation)
         rng = as_rng(seed)
-        last = len(nouts) - 1
-        self.layers = [
-            Layer(sizes[i], sizes[i + 1], "linear" if i == last else self.activation, rng) for i in range(len(nouts))
-        ]
+        activations = [self.activation] * (len(nouts) - 1) + ["linear"]  # the last layer is linear
+        self.layers = [Layer(n_in, n_out, act, rng) for n_in, n_out, act in zip([nin, *nouts], nouts, activations)]
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
         check_inputs(self, x)
@@ -244,5 +204,4 @@ class MLP(Module):
         return x[0] if len(x) == 1 else x
 
     def __repr__(self) -> str:
-        sizes = [layer.nout for layer in self.layers]
-        return f"MLP({self.nin}, {sizes}, activation={self.activation!r})"
+        return f"MLP({self.nin}, {[layer.nout for layer in self.layers]}, activation={self.activation!r})"

@@ -1,10 +1,8 @@
-"""Optimizers: SGD and Adam, with torch.optim's update rules written out in plain floats.
-
-As in torch.optim, each parameter has its own state (`optimizer.state[p]`), made at its first step with a
-gradient, and a parameter without a gradient is skipped with no state change: grad None (backward() did not
-reach it since zero_grad()), or frozen (requires_grad False: torch's frozen tensors get no grad; torch would
-still step one that keeps a zero grad from before, we never step a frozen one).
-"""
+"""Optimizers: SGD and Adam, with torch.optim's update rules written out in plain floats. As in torch.optim, each
+parameter has its own state (`optimizer.state[p]`), made at its first step with a gradient, and a parameter without a
+gradient is skipped with no state change: grad None (backward() did not reach it since zero_grad()), or frozen
+(requires_grad False: torch's frozen tensors get no grad; torch would still step one that keeps a zero grad from before,
+we never step a frozen one)."""
 
 import math
 from collections.abc import Iterable
@@ -15,9 +13,9 @@ __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 class Optimizer:
-    """Base class: keeps the parameter list and each parameter's state, checks hyperparameters."""
+    """Base class: keeps the parameter list and each parameter's state, checks the settings all optimizers have."""
 
-    def __init__(self, params: Iterable[Value], lr: float):
+    def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0):
         if hasattr(params, "parameters"):  # a Module was passed where its parameters belong
             raise TypeError(f"pass {type(params).__name__}.parameters() to the optimizer, not the model itself")
         self.params = list(params)
@@ -25,36 +23,32 @@ class Optimizer:
             raise ValueError("optimizer got an empty parameter list; pass model.parameters()")
         for index, p in enumerate(self.params):
             if not isinstance(p, Value):
-                name = type(p).__name__
-                raise TypeError(
-                    f"optimizer parameters must be Values, got {name} at position {index}; pass model.parameters()"
-                )
+                raise TypeError(f"optimizer parameters must be Values, got {type(p).__name__} at position {index}")
         if len(set(self.params)) != len(self.params):  # it would be stepped once per copy
             raise ValueError("the parameter list holds the same Value more than once; pass each parameter once")
-        self.lr = _check_non_negative("lr", lr)
+        self.lr = _check_number("lr", lr)
+        self.weight_decay = _check_number("weight_decay", weight_decay)
         self.state: dict[Value, dict[str, float]] = {}  # per parameter, as torch.optim's
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's grad before the next backward(): to None ("no gradient", PyTorch's
-        default), or to 0.0 with set_to_none=False (then a parameter backward() misses still steps)."""
+        """Clear every parameter's grad before the next backward(), as Module.zero_grad() does."""
         for p in self.params:
             p.grad = None if set_to_none else 0.0
 
     def step(self) -> None:
         raise NotImplementedError
 
-    def _with_grads(self, weight_decay: float):
+    def _with_grads(self):
         """(parameter, grad + weight_decay * parameter, its state) for each parameter that has a gradient."""
         for p in self.params:
             if p.requires_grad and p.grad is not None:
-                g = p.grad + weight_decay * p.data if weight_decay != 0.0 else p.grad
+                g = p.grad + self.weight_decay * p.data if self.weight_decay != 0.0 else p.grad
                 yield p, g, self.state.setdefault(p, {})
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay.
-
-    Per parameter, exactly as torch.optim.SGD:
+    """Stochastic gradient descent, with optional momentum, dampening, Nesterov and weight decay. Per parameter,
+    exactly as torch.optim.SGD:
         g = grad + weight_decay * p
         buf = g (its first step), else momentum * buf + (1 - dampening) * g
         g = g + momentum * buf (nesterov) or buf (momentum > 0)
@@ -70,16 +64,15 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ):
-        super().__init__(params, lr)
-        self.momentum = _check_non_negative("momentum", momentum)
+        super().__init__(params, lr, weight_decay)
+        self.momentum = _check_number("momentum", momentum)
         self.dampening = float(dampening)
-        self.weight_decay = _check_non_negative("weight_decay", weight_decay)
         if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         self.nesterov = nesterov
 
     def step(self) -> None:
-        for p, g, state in self._with_grads(self.weight_decay):
+        for p, g, state in self._with_grads():
             if self.momentum != 0.0:
                 buf = state.get("momentum_buffer")
                 buf = g if buf is None else buf * self.momentum + (1.0 - self.dampening) * g
@@ -89,9 +82,8 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam: per-parameter steps scaled by running averages of the gradient and its square.
-
-    Per parameter, exactly as torch.optim.Adam (t counts this parameter's steps from 1):
+    """Adam: per-parameter steps scaled by running averages of the gradient and its square. Per parameter, exactly
+    as torch.optim.Adam (t counts this parameter's steps from 1):
         g = grad + weight_decay * p
         m = m + (1 - beta1) * (g - m)           (torch's lerp)
         v = beta2 * v + (1 - beta2) * g * g
@@ -106,21 +98,15 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ):
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise TypeError(f"Adam betas must be a pair of numbers such as (0.9, 0.999), got {betas!r}")
-        for index, beta in enumerate(betas):
-            if not 0.0 <= _check_non_negative(f"betas[{index}]", beta) < 1.0:
-                raise ValueError(f"Adam betas[{index}] must be in [0, 1), got {beta!r}")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = _check_non_negative("eps", eps)
-        if self.eps == 0.0:
-            raise ValueError("Adam eps must be > 0: it keeps the step finite where a gradient has been 0 so far")
-        self.weight_decay = _check_non_negative("weight_decay", weight_decay)
+        self.betas = tuple(_check_number(f"Adam betas[{index}]", beta, below=1.0) for index, beta in enumerate(betas))
+        self.eps = _check_number("Adam eps", eps, positive=True)  # it keeps the step finite where grads have been 0
 
     def step(self) -> None:
         beta1, beta2 = self.betas
-        for p, g, state in self._with_grads(self.weight_decay):
+        for p, g, state in self._with_grads():
             t = state["step"] = state.get("step", 0) + 1
             m = state["exp_avg"] = _lerp(state.get("exp_avg", 0.0), g, 1.0 - beta1)
             v = state["exp_avg_sq"] = state.get("exp_avg_sq", 0.0) * beta2 + (1.0 - beta2) * g * g
@@ -135,9 +121,11 @@ def _lerp(start: float, end: float, weight: float) -> float:
     return end - (end - start) * (1.0 - weight)
 
 
-def _check_non_negative(name: str, number: float) -> float:
+def _check_number(name: str, number: float, below: float = math.inf, positive: bool = False) -> float:
+    """`number` as a float if it is >= 0 (> 0 if `positive`) and < `below`, else an error naming `name`."""
     if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise TypeError(f"{name} must be a number, got {type(number).__name__}: {number!r}")
-    if not number >= 0.0:  # also catches NaN
-        raise ValueError(f"{name} must be >= 0, got {number!r}")
+    if not (number > 0.0 if positive else number >= 0.0) or not number < below:  # `not` catches nan too
+        below_text = f" and < {below:g}" if below < math.inf else ""
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}{below_text}, got {number!r}")
     return float(number)

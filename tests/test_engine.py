@@ -1,12 +1,13 @@
 """Value: every op against PyTorch (float64) and against finite differences, plus the bad inputs."""
 
+import gc
 import math
 import random
 
 import pytest
 import torch
 
-from micrograd_plus import MLP, Value, gradcheck, linear, logsumexp, no_gc, softmax
+from micrograd_plus import MLP, Value, engine, gradcheck, linear, logsumexp, no_gc, softmax
 from micrograd_plus.datasets import make_moons
 from micrograd_plus.engine import topological_order
 
@@ -242,6 +243,25 @@ def test_backward_on_a_million_node_chain_needs_no_recursion():
     assert x.grad == pytest.approx(1.000001**500_000, rel=1e-9)
 
 
+def test_backward_spaces_young_collections_by_the_size_of_its_graph(monkeypatch):
+    others = gc.get_threshold()[1:]
+    thresholds = []
+    monkeypatch.setattr(gc, "set_threshold", lambda *numbers: thresholds.append(numbers))
+    x = Value(1.0)
+    y = x
+    for _ in range(1000):
+        y = y * 1.5  # 1,000 ops
+    y.backward()
+    (x * 2).backward()  # a small graph: Python's own threshold
+    with no_gc():
+        y.backward()  # the collector is off: its thresholds are left alone
+    assert engine.YOUNG_PER_OP == 4
+    monkeypatch.setattr(engine, "YOUNG_PER_OP", None)
+    y.backward()  # the setting that leaves them alone
+    assert thresholds == [(4 * 1000, *others), (engine._PYTHON_YOUNG, *others)]
+    assert gc.isenabled()
+
+
 def test_topological_order_lists_children_before_parents_in_recorded_order():
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
     c = a * b
@@ -261,6 +281,17 @@ def test_children_are_an_ordered_tuple_with_repeats():
     square = a * a
     assert square._children == (a, a)
     assert square._local_grads == (2.0, 2.0)
+
+
+def test_a_leaf_used_many_times_starts_from_none_once_and_a_frozen_one_stays_at_zero():
+    w, frozen = Value(2.0), Value(3.0)
+    frozen.requires_grad = False
+    w.grad = None  # after zero_grad()
+    out = w * frozen + w * w + frozen * frozen
+    out.backward()
+    assert (w.grad, frozen.grad) == (3.0 + 2 * 2.0, 0.0)  # d out/dw = frozen + 2w
+    out.backward()  # a second walk over the same nodes
+    assert (w.grad, frozen.grad) == (2 * (3.0 + 2 * 2.0), 0.0)
 
 
 def test_frozen_leaf_gets_no_gradient():

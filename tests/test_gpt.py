@@ -95,7 +95,7 @@ def test_the_fused_graph_holds_no_reference_cycles():
     model = GPT(**TINY, seed=2)
     batch = [[0, 3, 6, 0], [0, 1, 2, 0]]
     with no_gc():
-        model.batch_loss(batch).backward()  # first puts back what an earlier backward() froze (collector.py)
+        model.batch_loss(batch).backward()  # a first step, as in training
         gc.collect()
         loss = model.batch_loss(batch)
         loss.backward()

@@ -6,6 +6,7 @@ from micrograd_plus import Value, MLP, SGD, mse_loss
 from .attention import SelfAttention, scaled_dot_product_attention
 from .engine import Value, no_gc
 from .functional import add_all, dot, linear, logsumexp, softmax
+from .gpt import GPT
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, l1_loss, mse_loss
 from .nn import MLP, Layer, Module, Neuron
@@ -40,6 +41,7 @@ __all__ = [
     "GradcheckError",
     "scaled_dot_product_attention",
     "SelfAttention",
+    "GPT",
     "Hyperparameters",
     "History",
     "fit",

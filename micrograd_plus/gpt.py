@@ -177,6 +177,20 @@ class GPT(Module):
         names = ("vocab_size", "block_size", "n_embd", "n_head", "n_layer")
         return {name: getattr(self, name) for name in names}
 
+    @staticmethod
+    def count_parameters(arguments: dict) -> int | None:
+        """How many parameters GPT(**arguments) would make, counted without making them (None: GPT will say why not).
+
+        saved_model.load_model asks first, so a file cannot make us build a model far larger than it holds.
+        """
+        names = ("vocab_size", "block_size", "n_embd", "n_head", "n_layer")
+        sizes = {name: arguments.get(name, default) for name, default in zip(names, (27, 16, 16, 4, 1))}
+        if not all(type(size) is int and size > 0 for size in sizes.values()):
+            return None
+        vocab, block, embd = sizes["vocab_size"], sizes["block_size"], sizes["n_embd"]
+        per_block = 4 * embd * embd + 2 * 4 * embd * embd  # wq wk wv wo, then fc1 and fc2
+        return 2 * vocab * embd + block * embd + sizes["n_layer"] * per_block  # wte and lm_head, wpe, the blocks
+
     def forward(self, tokens: Sequence[int]) -> list[list[Value]]:
         self._check_tokens(tokens, self.block_size)
         return linear_layer(self._hidden([tokens]), self.lm_head)

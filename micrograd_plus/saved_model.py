@@ -27,7 +27,8 @@ other, and only the classes the reader is given are built (MLP by default). Each
 the field. A prediction that is not a finite number is refused, never printed.
 
 Other Module classes (a GPT, say) are saved the same way when they define `constructor_arguments()`, the
-JSON data `cls(**arguments)` needs; pass them to the reader: load_model(path, classes={"GPT": GPT}).
+JSON data `cls(**arguments)` needs; pass them to the reader: load_model(path, classes={"GPT": GPT}). A class
+with a `count_parameters(arguments)` static method is sized before it is built, as MLP is.
 Files of the two earlier formats, "micrograd_plus.house_price_model" version 1 (house-prices) and
 "micrograd_plus pretrained MLP v1" (fine-tune), are read as well.
 """
@@ -244,11 +245,11 @@ class _Reader:
             }
         with self.field(f"{name}.arguments"):
             arguments = _dict(entry["arguments"], "the constructor's arguments as an object")
-            expected = _mlp_parameters(arguments) if cls is MLP else None
+            count = _mlp_parameters if cls is MLP else getattr(cls, "count_parameters", None)
+            expected = count(arguments) if count else None
             if expected is not None and expected != len(state):
-                raise ValueError(
-                    f"they describe an MLP of {expected} parameters, but the state_dict holds {len(state)}"
-                )
+                made = f"{cls.__name__}(**arguments) would have {expected} parameters"
+                raise ValueError(f"{made}, but the state_dict holds {len(state)}")
             net = cls(**arguments)
         with self.field(f"{name}.state_dict"):
             net.load_state_dict(state)  # strict: exactly the network's parameter names

@@ -64,12 +64,21 @@ def test_python_dash_m_benchmarks_runs_w1_and_reports_agreement():
     assert "at every shared step: OK" in done.stdout
 
 
+def test_the_fused_gpt_comparison_is_one_of_the_workloads_with_its_summary_row():
+    command = [sys.executable, "-m", "benchmarks", "--only", "gpt", "--fused-steps", "1"]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "(equal within 1e-09)" in done.stdout
+    summary = done.stdout.split("Summary")[1]
+    assert "tiny GPT" in summary and "fused nodes: times faster than plain ops" in summary
+
+
 def test_unknown_workload_is_refused_with_the_valid_names():
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--only", "w9"], cwd=REPO, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
-    assert "w1,w2,w3,w4,main" in done.stderr and "w9" in done.stderr
+    assert "w1,w2,w3,w4,gpt,main" in done.stderr and "w9" in done.stderr
 
 
 def test_main_job_reports_a_failed_run_by_its_exit_status_not_as_not_available_yet(monkeypatch):

@@ -145,7 +145,7 @@ MODEL = ("networks", "model")
         (lambda b: b["networks"]["model"]["arguments"].update(nin=0), "nin must be a positive whole number, got 0"),
         (
             lambda b: b["networks"]["model"]["arguments"].update(nin=2),
-            "an MLP of 17 parameters, but the state_dict holds 21",
+            r"MLP\(\*\*arguments\) would have 17 parameters, but the state_dict holds 21",
         ),
         (lambda b: b["feature_scaling"].update(mean=[0.0, 0.0]), "mean has 2 columns but scale has 3"),
         (

@@ -133,6 +133,12 @@ def test_named_parameters_come_in_tensor_like_groups_and_count_like_the_referenc
     assert "layers.1.attn.wq" in parameter_groups(GPT(n_layer=2))
 
 
+@pytest.mark.parametrize("arguments", [{}, TINY, dict(vocab_size=3, block_size=2, n_embd=6, n_head=3, n_layer=3)])
+def test_count_parameters_counts_what_the_constructor_makes_without_making_it(arguments):
+    assert GPT.count_parameters(arguments) == GPT(**arguments).num_parameters()
+    assert GPT.count_parameters({"n_embd": 0}) is None and GPT.count_parameters({"n_layer": "2"}) is None
+
+
 def test_state_dict_survives_json_and_rebuilds_the_same_model():
     model = GPT(**TINY, seed=1)
     text = json.dumps({"arguments": model.constructor_arguments(), "state_dict": model.state_dict()})

@@ -77,6 +77,19 @@ def test_load_refuses_a_file_that_is_not_a_saved_gpt(tmp_path):
         load_gpt(path)
 
 
+def test_load_refuses_a_file_whose_sizes_ask_for_a_far_larger_gpt_before_building_it(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    save_model(path, SavedModel({"gpt": GPT(n_embd=4, n_head=1)}))
+    data = json.loads(path.read_text())
+    data["networks"]["gpt"]["arguments"]["n_embd"] = 10**6  # 12 * 10**12 parameters, were it built
+    path.write_text(json.dumps(data))
+    monkeypatch.setattr(GPT, "__init__", lambda *args, **kwargs: pytest.fail("the GPT was built"))
+    with pytest.raises(
+        ValueError, match=r"arguments\): GPT\(\*\*arguments\) would have 12000070000000 parameters, but the state"
+    ):
+        load_gpt(path)
+
+
 def test_load_refuses_unknown_hyperparameters(tmp_path):
     path = tmp_path / "model.json"
     save_model(path, SavedModel({"gpt": GPT(n_embd=4, n_head=1)}, hyperparameters={"steps": 5, "depth": 3}))

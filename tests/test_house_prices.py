@@ -217,7 +217,7 @@ def write_json(tmp_path, data) -> str:
         ),
         (
             lambda m: {**m, "networks": {"linear": {**m["networks"]["linear"], "state_dict": {}}}},
-            r"damaged model file \(field networks.linear.arguments\): .* MLP of 12 parameters, .* state_dict holds 0",
+            r"damaged model file \(field networks.linear.arguments\): .* 12 parameters, but the state_dict holds 0",
         ),
         (
             lambda m: m["networks"]["linear"]["state_dict"].pop("layers.0.neurons.0.b") and m,

@@ -185,7 +185,7 @@ DEEP = "[" * 100000 + "]" * 100000  # JSON nested past Python's recursion limit
         (
             lambda m: m["networks"]["mlp"]["arguments"].update(nouts=[10**6, 1]),
             None,
-            r"\(field networks.mlp.arguments\): they describe an MLP of 5000001 parameters, but the state_dict holds",
+            r"\(field networks.mlp.arguments\): MLP\(\*\*arguments\) would have 5000001 parameters, but the state_dict",
         ),
         (lambda m: m["networks"]["mlp"]["history"].update(seconds=-1), None, r"history\): seconds is -1.0"),
         (lambda m: m.update(version=True), None, r"\(field version\): it is True; this program reads version 1"),

@@ -95,6 +95,7 @@ def test_the_chain_rule_text_has_the_numbers_as_the_code_does_it():
     loss.label = "L"
     steps = backward_steps(loss)
     assert steps[0].text.startswith("Start: L.grad = 1.0\n  ∂L/∂L = 1: the output's own gradient starts")
+    assert max(len(line) for step in steps for line in step.text.splitlines()) <= 120  # no mid-word break in Jupyter
     last = steps[-1]
     assert last.headline == "Step 2 of 2: c = a · b passes its grad (2.0) back to a and b"
     assert "local derivative: ∂c/∂a = b = 3.0 and ∂c/∂b = a = 2.0: each factor's derivative is the other" in last.text

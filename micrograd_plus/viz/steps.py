@@ -201,9 +201,9 @@ def _seed_step(root: Value, name: str, gradient: float, operations: int) -> Back
     headline = f"Start: {out}.grad = {_num(gradient)}"
     seed = "∂{0}/∂{0} = 1" if gradient == 1.0 else "backward({1}) seeds it with {1}"
     text = (
-        f"{headline}\n  {seed.format(out, _num(gradient))}: the output's own gradient starts the chain rule; then "
-        f"{operations} op{'s' if operations != 1 else ''} pass it back, newest first, until every Value's grad "
-        f"holds ∂{out}/∂(that Value)"
+        f"{headline}\n  {seed.format(out, _num(gradient))}: the output's own gradient starts the chain rule;\n  "
+        f"then {operations} op{'s' if operations != 1 else ''} pass it back, newest first, until every Value's grad "
+        f"holds ∂{out}/∂(that Value)"  # two lines: a notebook's output breaks long lines mid-word
     )
     return BackwardStep(0, root, name, gradient, (), headline, text)
 

@@ -122,6 +122,9 @@ def test_the_notebook_display_is_a_fragment_with_its_own_id_and_a_picture_withou
     untrusted = re.sub(r"<script.*?</script>", "", first, flags=re.DOTALL)
     assert untrusted.count("<img ") == 1 and "Run this cell to get them back" in untrusted
     assert "<svg" not in untrusted
+    # JupyterLab's sanitiser also drops <style> and the hidden attribute: the dead buttons stay out of sight.
+    sanitised = re.sub(r"<style>.*?</style>", "", untrusted, flags=re.DOTALL).replace(" hidden", "")
+    assert 'style="display: none"' in re.search(r'<div class="mgp-controls"[^>]*>', sanitised).group(0)
 
 
 # ---- the page in a real browser --------------------------------------------------------------------

@@ -96,14 +96,15 @@ class StepThrough:
         data = data.replace("<", "\\u003c")  # no "</script>" or "<!--" in the data can end its script element
         body = (
             f'<div class="mgp-steps" id="{element_id}" tabindex="0">\n'
-            f'<div class="mgp-controls" hidden><button type="button" class="mgp-prev">◀ Prev</button> '
+            f'<div class="mgp-controls" hidden style="display: none">'
+            f'<button type="button" class="mgp-prev">◀ Prev</button> '
             f'<input type="range" class="mgp-slider" min="0" max="{count}" value="0"> '
             f'<button type="button" class="mgp-next">Next ▶</button> <span class="mgp-counter"></span>'
             f'<span class="mgp-hint">(or the ← → keys)</span><div class="mgp-legend">'
             f'<span style="background: {CURRENT}">passing its grad back</span> '
             f'<span style="background: {RECEIVING}">receiving grad</span> '
             f'<span style="color: #757575">grey grad: not reached yet</span></div></div>\n'
-            # inline styles: an untrusted notebook drops <style> but keeps these
+            # inline styles: an untrusted notebook drops <style> and the hidden attribute but keeps these
             f'<section class="mgp-static"><pre class="mgp-text" style="white-space: pre-wrap">'
             f'{html.escape(self.steps[0].text)}</pre><div class="mgp-picture">{pictures[0]}</div>'
             f'<p class="mgp-note" style="color: #757575">{html.escape(note)}</p></section>\n'
@@ -270,7 +271,9 @@ _SCRIPT = """
     if (event.key === "ArrowLeft") { show(current - 1); event.preventDefault(); }
   });
   box.querySelector(".mgp-static").hidden = true;
-  box.querySelector(".mgp-controls").hidden = false;
+  var controls = box.querySelector(".mgp-controls");
+  controls.hidden = false;
+  controls.style.display = "";
   var start = /step=(\\d+)/.exec(window.location.hash);
   show(start ? Number(start[1]) : 0);
 })();

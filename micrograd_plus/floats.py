@@ -71,7 +71,8 @@ def check_power(a: float, k: float, form: str, slope_in_base: bool = False, slop
     if not (math.isfinite(a) and math.isfinite(k)):
         return  # nan and inf propagate as in PyTorch
     if a == 0.0 and (k < 0.0 or (slope_in_base and k < 1.0 and k != 0.0)):
-        raise ZeroDivisionError(f"{form.format(a, k)}: 0.0 ** a negative power, or its derivative, divides by 0")
+        why = "0.0 ** a negative power" if k < 0.0 else f"its derivative {k:g} * 0.0 ** ({k:g} - 1)"
+        raise ZeroDivisionError(f"{form.format(a, k)}: {why} divides by 0")
     if a < 0.0 and slope_in_exponent:
         raise ValueError(f"{form.format(a, k)}: a Value exponent needs a base >= 0 (d(a**b)/db = a**b * ln a)")
     if a < 0.0 and not k.is_integer():

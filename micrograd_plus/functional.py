@@ -16,9 +16,10 @@ Numbers = Iterable[Value | float]
 
 def _values(values: Numbers, needed_by: str = "") -> tuple[tuple[Value, ...], tuple[float, ...]]:
     """`values` as a tuple of Values (numbers become leaves) and the tuple of their data; `needed_by` refuses none."""
-    values = tuple(values)
-    if needed_by and not values:
+    if not (values := tuple(values)) and needed_by:
         raise ValueError(f"{needed_by}() needs at least one value, got an empty sequence")
+    if values and not isinstance(values[0], Value):  # numbers: as_value, since numpy's floats have a .data too
+        values = tuple([as_value(v) for v in values])
     try:  # the fast path: every item is already a Value
         return values, tuple([v.data for v in values])
     except AttributeError:  # plain numbers among them
@@ -37,7 +38,7 @@ def linear(input: Sequence, weight: Sequence, bias: Value | float | Sequence | N
     biases = [bias] if one_row else [None] * len(rows) if bias is None else bias
     if len(biases) != len(rows):
         raise ValueError(f"linear() needs one bias per row of weights: {len(rows)} rows, got {len(biases)} biases")
-    many = bool(input) and isinstance(input[0], (list, tuple))
+    many = len(input) > 0 and isinstance(input[0], (list, tuple))  # len: a numpy array has no single truth value
     results = []
     for vector in input if many else [input]:
         x, x_data = _values(vector)
@@ -70,8 +71,7 @@ def logsumexp(values: Numbers) -> Value:
     """ln(sum(exp(v))) as one node: d lse/dv_i = exp(v_i - lse), the softmax of v. Computed as m + ln(sum(exp(v - m)))
     with m = max(v), so exp() never overflows; an infinite m is not subtracted (PyTorch's rule)."""
     values, data = _values(values, "logsumexp")
-    m = max(data)
-    shift = m if math.isfinite(m) else 0.0
+    shift = m if math.isfinite(m := max(data)) else 0.0
     total = sum(exp(x - shift) for x in data)
     out = (math.log(total) if total > 0.0 else -math.inf if total == 0.0 else math.nan) + shift
     return make_node(out, values, tuple(exp(x - out) for x in data), "logsumexp")

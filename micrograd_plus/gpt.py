@@ -252,6 +252,8 @@ class GPT(Module):
                 f"this GPT reads 1 to {self.block_size} tokens at a time (block_size), got {len(tokens)}; "
                 "shorten the sequence or build the model with a larger block_size"
             )
+        if isinstance(tokens, str):
+            raise TypeError(f"a GPT reads token numbers, not text: pass encode({tokens!r:.40}), not the name itself")
         for token in tokens:
             if isinstance(token, bool) or not isinstance(token, int) or not 0 <= token < self.vocab_size:
                 raise ValueError(f"tokens must be whole numbers in 0..{self.vocab_size - 1}, got {token!r}")

@@ -24,9 +24,9 @@ def _pairs(predictions: Numbers, targets: Numbers, name: str, rule: str = "", al
         raise ValueError(f"{name}: got {len(predictions)} predictions but {len(targets)} targets; they must match")
     if not predictions:
         raise ValueError(f"{name}: got no predictions; the mean of nothing is undefined")
-    for index, t in enumerate(targets):
-        if isinstance(t, bool) or not isinstance(t, (Value, Real)):
-            raise TypeError(f"{name}: target {index} must be a number, got {type(t).__name__}: {t!r}")
+    for index, (p, t) in enumerate(zip(predictions, targets)):
+        if isinstance(t, bool) or not isinstance(t, (Value, Real)) or not isinstance(p, (Value, Real)):
+            raise TypeError(f"{name}: sample {index} needs a number as prediction and target: {p!r:.40}, {t!r:.40}")
         if allowed and not allowed(t.data if isinstance(t, Value) else t):
             raise ValueError(f"{name}: {rule}, got {t!r}")
     return [(as_value(p), t if isinstance(t, Value) else float(t)) for p, t in zip(predictions, targets)]

@@ -31,8 +31,7 @@ class Module:
             yield from _named_values(attribute, prefix + name)
 
     def parameters(self) -> list[Value]:
-        """Every parameter, in `named_parameters()` order (for MLP: layer by layer, neuron by
-        neuron, each neuron's weights then its bias, as in micrograd)."""
+        """Every parameter in named_parameters() order (MLP: layer by layer, neuron by neuron, weights then bias)."""
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -142,7 +141,8 @@ def check_inputs(module: Module, x: object) -> None:
 
 class Neuron(Module):
     """activation(w·x + b): one weight per input and a bias, starting uniform in ±1/sqrt(nin) (PyTorch's default
-    for nn.Linear), drawn from `seed` (an int or a random.Random): the same seed always gives the same neuron."""
+    for nn.Linear), drawn from `seed` (an int or a random.Random): the same seed gives the same neuron, so share
+    one random.Random among neurons you make one by one (as Layer does), or they all start, and stay, equal."""
 
     def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None):
         self.nin = check_count("nin", nin)

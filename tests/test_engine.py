@@ -375,7 +375,11 @@ def test_combining_with_a_non_number_is_a_type_error(make):
         (lambda: Value(0.0).sqrt(), ZeroDivisionError, "sqrt"),
         (lambda: Value(-8.0) ** (1 / 3), ValueError, "fractional power"),
         (lambda: Value(0.0) ** -1, ZeroDivisionError, "negative power"),
-        (lambda: Value(0.0) ** 0.5, ZeroDivisionError, "derivative"),
+        (
+            lambda: Value(0.0) ** 0.5,
+            ZeroDivisionError,
+            r"0.0 \*\* 0.5: its derivative 0.5 \* 0.0 \*\* \(0.5 - 1\) divides",
+        ),
         (lambda: Value(-2.0) ** Value(2.0), ValueError, "base"),
     ],
     ids=[

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from micrograd_plus import Value, add_all, dot, gradcheck, linear, logsumexp, softmax
+from micrograd_plus import MLP, Value, add_all, dot, gradcheck, linear, logsumexp, softmax
 
 RTOL, ATOL = 1e-12, 1e-14
 
@@ -79,6 +79,13 @@ def test_linear_with_a_matrix_of_weights_gives_one_value_per_row():
     rows, biases = [[Value(1.0), Value(0.0)], [Value(0.0), Value(1.0)]], [Value(0.5), 1.5]
     assert [v.data for v in linear(x, rows, biases)] == [1.5, 3.5]
     assert [v.data for v in linear(x, rows)] == [1.0, 2.0]
+
+
+def test_numpy_numbers_are_numbers_though_they_have_a_data_attribute():
+    np = pytest.importorskip("numpy")
+    model = MLP(3, [4, 1], seed=1)
+    assert model(np.array([1.0, 2.0, 3.0])).data == model([1.0, 2.0, 3.0]).data
+    assert dot(np.array([1.0, 2.0]), [Value(3.0), Value(4.0)]).data == 11.0
 
 
 @pytest.mark.parametrize(

@@ -203,3 +203,8 @@ def test_bad_sizes_are_refused_with_the_reason(arguments, message):
 def test_bad_input_is_refused_with_the_reason(call, message):
     with pytest.raises(ValueError, match=message):
         call(GPT(**TINY))
+
+
+def test_a_name_given_as_text_is_refused_with_the_way_to_encode_it():
+    with pytest.raises(TypeError, match=r"not text: pass encode\('emma'\)"):
+        GPT()("emma")

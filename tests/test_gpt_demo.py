@@ -67,6 +67,11 @@ def test_bad_hyperparameters_are_refused_before_any_work(settings, message):
         GPTConfig(**settings)
 
 
+def test_train_gpt_refuses_one_name_given_as_a_string():
+    with pytest.raises(TypeError, match=r"got the string 'emma'; pass \['emma'\]"):
+        train_gpt(GPT(n_embd=4, n_head=1), "emma", steps=1)
+
+
 def test_load_refuses_a_file_that_is_not_a_saved_gpt(tmp_path):
     path = tmp_path / "model.json"
     path.write_text(json.dumps({"format": "something else"}))

@@ -106,11 +106,16 @@ def test_value_targets_are_accepted_and_get_gradients_like_pytorch():
 @pytest.mark.parametrize(
     "make, error, words",
     [
-        (lambda: binary_cross_entropy_with_logits([Value(1.0)], ["a"]), TypeError, "target 0 must be a number"),
-        (lambda: mse_loss([Value(1.0)], [None]), TypeError, "NoneType"),
+        (
+            lambda: binary_cross_entropy_with_logits([Value(1.0)], ["a"]),
+            TypeError,
+            "sample 0 needs a number as prediction and target",
+        ),
+        (lambda: mse_loss([Value(1.0)], [None]), TypeError, r"target: Value\(data=1.0, grad=0.0\), None"),
+        (lambda: hinge_loss([[Value(1.0)]], [1]), TypeError, r"target: \[Value\(data=1.0, grad=0.0\)\], 1"),
         (lambda: cross_entropy([], 0), ValueError, "no logits"),
     ],
-    ids=["bce_str_target", "none_target", "ce_empty"],
+    ids=["bce_str_target", "none_target", "hinge_list_score", "ce_empty"],
 )
 def test_bad_targets_are_named(make, error, words):
     with pytest.raises(error, match=words):

@@ -149,6 +149,8 @@ def train_gpt(
     """
     check_count("steps", steps)
     check_count("batch_size", batch_size)
+    if isinstance(names, str):  # a str is a sequence of one-letter names: surely not what was meant
+        raise TypeError(f"names must be a list of names, got the string {names!r:.40}; pass [{names!r:.40}]")
     optimizer = Adam(model.parameters(), lr=lr, betas=(0.85, 0.99))
     order = list(names)
     rng = random.Random(seed)

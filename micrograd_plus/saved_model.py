@@ -21,7 +21,8 @@ A saved model is JSON, plain data and never pickle, so anyone can read and check
       "data": {"source": "windsor", "rows": 546, ...}        optional: what it was trained on
     }
 
-Reading never trusts the file. Every field is checked before the model is built: types, numbers (finite,
+Reading never trusts the file: it reads at most files.INPUT_LIMIT bytes (32 MB), and checks every field
+before the model is built: types, numbers (finite,
 within ±1e100, see datasets.dataset.check_number), names (distinct strings), sizes that agree with each
 other, and only the classes the reader is given are built (MLP by default). Each error names the file and
 the field. A prediction that is not a finite number is refused, never printed.

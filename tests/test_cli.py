@@ -248,3 +248,21 @@ def test_every_command_refuses_a_bad_output_folder_before_work_and_writes_nothin
     assert error.count("\n") == 1 and message.format(out=out, parent=parent, name=name) in error, error
     assert ".tmp" not in error and "staging" not in error and "write-check" not in error
     assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == before
+
+
+# ---- every file a user names is read with a size limit (review of the command line, item 2) --------------------
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize(
+    "argv, limit",
+    [
+        (["predict", "--model", "/dev/zero", "--house", "lotsize=5000"], "32 MB"),
+        (["house-prices", "--data", "/dev/zero"], "4 MB"),
+        (["house-prices", "--load", "/dev/zero"], "32 MB"),
+    ],
+)
+def test_a_device_or_a_huge_file_is_refused_at_the_size_limit_not_read_whole(argv, limit, tmp_path, capsys):
+    assert main([*argv, "--out", str(tmp_path / "out")] if argv[0] != "predict" else argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"'/dev/zero' holds more than {limit} (" in error, error

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import read_input
+
 __all__ = [
     "VOCAB",
     "BOUNDARY",
@@ -34,7 +36,7 @@ _LETTER_IDS = {letter: index for index, letter in enumerate(VOCAB) if index != B
 
 def load_names(path: str | Path = NAMES_FILE) -> list[str]:
     """The names in `path` (default: the bundled 32,033), one per line, in file order; each checked to be a-z."""
-    names = Path(path).read_text(encoding="utf-8").split()
+    names = read_input(path, "a file of names, one per line").decode("utf-8").split()
     if not names:
         raise ValueError(f"{str(path)!r} holds no names; expected one lowercase name per line")
     for name in names:

@@ -22,10 +22,9 @@ A saved model is JSON, plain data and never pickle, so anyone can read and check
     }
 
 Reading never trusts the file: it reads at most files.INPUT_LIMIT bytes (32 MB), and checks every field
-before the model is built: types, numbers (finite,
-within ±1e100, see datasets.dataset.check_number), names (distinct strings), sizes that agree with each
-other, and only the classes the reader is given are built (MLP by default). Each error names the file and
-the field. A prediction that is not a finite number is refused, never printed.
+before the model is built: types, numbers (finite, within ±1e100, see datasets.dataset.check_number), names
+(distinct strings), sizes that agree with each other, and only the classes the reader is given are built (MLP
+by default). Each error names the file and the field. A prediction that is not a finite number is refused.
 
 Other Module classes (a GPT, say) are saved the same way when they define `constructor_arguments()`, the
 JSON data `cls(**arguments)` needs; pass them to the reader: load_model(path, classes={"GPT": GPT}). A class

@@ -143,8 +143,8 @@ def _house_prices_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--load", default=None, metavar="MODEL.json",
-        help="reuse a saved model instead of training: its target, data, seed and split, so the same predictions "
-        "(training options such as --epochs are refused with it)",
+        help="reuse a saved model instead of training: its target, seed, split and data (a CSV only if named with "
+        "--data), so the same predictions (training options such as --epochs are refused with it)",
     )  # fmt: skip
 
 

@@ -85,13 +85,17 @@ class Hyperparameters:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Hyperparameters":
-        """The Hyperparameters that `to_dict()` described; unknown keys are an error."""
+        """The Hyperparameters that `to_dict()` described: every one, since a default is not what was used."""
         if not isinstance(data, dict):
             raise ValueError(f"hyperparameters must be a dict, got {type(data).__name__}")
         known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(data) - known)
+        unknown, missing = sorted(set(data) - known), sorted(known - set(data))
         if unknown:
             raise ValueError(f"unknown hyperparameters {unknown}; the known ones are {sorted(known)}")
+        if missing:
+            raise ValueError(
+                f"missing hyperparameters {missing}; a saved model records them all (a default is not what was used)"
+            )
         return cls(**data)
 
 

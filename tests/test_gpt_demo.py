@@ -102,6 +102,24 @@ def test_load_refuses_unknown_hyperparameters(tmp_path):
         load_gpt(path)
 
 
+@pytest.mark.parametrize(
+    "hyperparameters, message",
+    [
+        ({}, r"\(field hyperparameters\): missing hyperparameters \['batch_size', "),
+        (
+            GPTConfig(n_embd=4, n_head=2).to_dict(),
+            r"\(field hyperparameters\): they describe GPT\(\*\*\{.*'n_head': 2.*\}\), but the network is GPT",
+        ),
+    ],
+    ids=["missing", "other_sizes"],
+)
+def test_load_refuses_hyperparameters_that_are_missing_or_describe_another_gpt(tmp_path, hyperparameters, message):
+    path = tmp_path / "model.json"
+    save_model(path, SavedModel({"gpt": GPT(n_embd=4, n_head=1)}, hyperparameters=hyperparameters))
+    with pytest.raises(ValueError, match=r"model.json' is a damaged model file " + message):
+        load_gpt(path)
+
+
 def test_the_command_line_passes_its_options_to_run_gpt(monkeypatch):
     calls = []
     monkeypatch.setattr(demo, "run_gpt", lambda config, **kwargs: calls.append((config, kwargs)))

@@ -472,3 +472,57 @@ def test_the_prediction_graph_has_a_caption_and_names_every_box(cli_run):
     constants = [node for node in topological_order(price) if node.label.startswith(("std ", "-mean ", "mean "))]
     assert len(constants) == 2 * len(run.model.feature_names) + 2
     assert all(not node.requires_grad for node in constants)
+
+
+# ---- a model file is data, never a pointer to other files; what it does not record is said to be unknown ------
+
+
+def test_a_path_in_a_model_file_is_never_read_only_the_path_the_user_names(tmp_path, capsys):
+    windsor = load_windsor()
+    mine = write_csv(
+        tmp_path / "mine.csv", ["price", *windsor.feature_names], [[p, *r] for p, r in zip(windsor.y, windsor.X)]
+    )
+    assert main(["house-prices", "--data", mine, "--epochs", "1", "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    model = json.loads((tmp_path / "a" / "model.json").read_text())
+    secret = tmp_path / "secret.txt"
+    secret.write_text("price,lotsize\nroot:x:0:0:root,1\n")  # what /etc/passwd would show
+    model["data"]["source"] = str(secret)
+    path = write_json(tmp_path, model)
+    assert main(["house-prices", "--load", path, "--out", str(tmp_path / "b")]) == 2
+    error = capsys.readouterr().err
+    assert "root:x" not in error and f"was trained on the CSV file '{secret}'; name it with --data" in error
+    model["data"]["source"] = str((tmp_path / "mine.csv").resolve())
+    path = write_json(tmp_path, model)
+    report = run_house_prices(mine, load=path, out=tmp_path / "c", quiet=True).report  # the file the user names
+    assert "same data, same split, same predictions" in report
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda m: m.update(hyperparameters={}), r"\(field hyperparameters\) missing hyperparameters \['activation'"),
+        (lambda m: m["data"].update(test_fraction=1.5), r"\(field data.test_fraction\) expected a fraction .* got 1.5"),
+        (lambda m: m["data"].update(rows=0), r"\(field data.rows\) expected a whole number of rows >= 1, got 0"),
+        (lambda m: m["data"].update(source=""), r"\(field data.source\) expected the data's name"),
+        (lambda m: m["data"].update(city="Windsor"), r"\(field data\) unknown fields \['city'\]"),
+    ],
+    ids=["no_hyperparameters", "test_fraction", "rows", "source", "unknown"],
+)
+def test_damaged_hyperparameters_and_data_are_refused_naming_the_file_and_the_field(
+    tmp_path, saved_model, change, message
+):
+    change(saved_model)
+    with pytest.raises(ValueError, match=r"model.json' is not a usable house-price model: " + message):
+        load_model(write_json(tmp_path, saved_model))
+
+
+def test_a_loaded_model_without_its_data_record_says_the_split_is_unknown_and_a_recorded_fraction_is_used(
+    tmp_path, saved_model
+):
+    del saved_model["data"]
+    report = run_house_prices(load=write_json(tmp_path, saved_model), out=tmp_path / "a", quiet=True).report
+    assert "None" not in report and "does not record data.source, data.rows, data.test_fraction" in report
+    assert "is unknown" in report and "same split" not in report
+    saved_model["data"] = {"source": "windsor", "rows": 546, "test_fraction": 0.3}
+    run = run_house_prices(load=write_json(tmp_path, saved_model), out=tmp_path / "b", quiet=True)
+    assert len(run.test) == 164 and "same data, same split" in run.report  # the split it records: 30% of 546

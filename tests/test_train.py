@@ -68,6 +68,14 @@ def test_hyperparameters_from_dict_names_unknown_keys():
         Hyperparameters.from_dict({"lr": 0.1, "momentum": 0.9})
 
 
+def test_hyperparameters_from_dict_refuses_missing_keys_rather_than_reporting_defaults_as_used():
+    assert Hyperparameters.from_dict(Hyperparameters(lr=0.3).to_dict()) == Hyperparameters(lr=0.3)
+    with pytest.raises(
+        ValueError, match=r"missing hyperparameters \['activation', .*\]; a saved model records them all"
+    ):
+        Hyperparameters.from_dict({"lr": 0.1})
+
+
 # ---- fit ----------------------------------------------------------------------------------------------
 
 

@@ -77,11 +77,14 @@ class GPTConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "GPTConfig":
-        """The GPTConfig that `to_dict()` described; unknown keys are an error."""
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        """The GPTConfig that `to_dict()` described: every one, since a default is not what was used."""
+        known = set(cls.__dataclass_fields__)
+        unknown, missing = sorted(set(data) - known), sorted(known - set(data))
         if unknown:
+            raise ValueError(f"unknown hyperparameters {unknown}; the known ones are {sorted(known)}")
+        if missing:
             raise ValueError(
-                f"unknown hyperparameters {unknown}; the known ones are {sorted(cls.__dataclass_fields__)}"
+                f"missing hyperparameters {missing}; a saved model records them all (a default is not what was used)"
             )
         return cls(**data)
 
@@ -199,7 +202,14 @@ def load_gpt(path: str | Path) -> tuple[GPT, GPTConfig]:
     saved = load_model(path, classes={"GPT": GPT, "MLP": MLP})  # an MLP's file reads, then is refused by name
     if NETWORK not in saved.networks or saved.hyperparameters is None:
         raise ValueError(f"{str(path)!r} is a model file, but not of a tiny GPT; write one with `micrograd-plus gpt`")
-    return saved.networks[NETWORK], GPTConfig.from_dict(saved.hyperparameters)
+    model = saved.networks[NETWORK]
+    try:
+        config = GPTConfig.from_dict(saved.hyperparameters)
+        if config.model_arguments() != model.constructor_arguments():
+            raise ValueError(f"they describe GPT(**{config.model_arguments()}), but the network is {model!r}")
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{str(path)!r} is a damaged model file (field hyperparameters): {error}") from None
+    return model, config
 
 
 def _figures(folder: Path, result: GPTResult, name: str) -> None:

@@ -19,6 +19,12 @@ from ..train import Hyperparameters
 
 __all__ = ["HousePriceModel", "load_model", "describe_network", "MODEL_FORMAT", "MODEL_VERSION"]
 
+DATA_FIELDS = {  # what a house-price model records of its data, each optional: enough to split it again alike
+    "source": (lambda v: isinstance(v, str) and v.strip() != "", "the data's name or CSV path (a string)"),
+    "rows": (lambda v: type(v) is int and v >= 1, "a whole number of rows >= 1"),
+    "test_fraction": (lambda v: type(v) in (int, float) and 0 < v < 1, "a fraction between 0 and 1 (e.g. 0.2)"),
+}
+
 
 @dataclass
 class HousePriceModel(SavedModel):
@@ -124,7 +130,10 @@ def _house_price_model(saved: SavedModel) -> HousePriceModel:
             raise ValueError(
                 f"network {name!r} is {net!r}, but its hyperparameters describe {expected!r} (field networks.{name})"
             )
-    for key, kind in (("source", str), ("rows", int)):
-        if key in saved.data and type(saved.data[key]) is not kind:
-            raise ValueError(f"(field data.{key}) expected a {kind.__name__}, got {saved.data[key]!r:.80}")
+    unknown = sorted(set(saved.data) - set(DATA_FIELDS))
+    if unknown:
+        raise ValueError(f"(field data) unknown fields {unknown}; it records only {', '.join(DATA_FIELDS)}")
+    for key, (valid, expected) in DATA_FIELDS.items():
+        if key in saved.data and not valid(saved.data[key]):
+            raise ValueError(f"(field data.{key}) expected {expected}, got {saved.data[key]!r:.80}")
     return HousePriceModel(**{**vars(saved), "hyperparameters": hyperparameters})

@@ -53,6 +53,7 @@ __all__ = [
     "model_to_json",
     "constructor_arguments",
     "DamagedModelError",
+    "ForeignModelError",
     "MODEL_FORMAT",
 ]
 
@@ -161,6 +162,14 @@ class DamagedModelError(ValueError):
     """A model file that cannot be used, with the file and the field that is wrong."""
 
 
+class ForeignModelError(DamagedModelError):
+    """A model file with a network of a class the reader was not given (`class_name`): maybe another command's model."""
+
+    def __init__(self, message: str, class_name: str):
+        super().__init__(message)
+        self.class_name = class_name
+
+
 class _Reader:
     """Checks a model file's data field by field; each error names the file and the field."""
 
@@ -233,11 +242,15 @@ class _Reader:
             if unknown:
                 raise ValueError(f"unknown fields {unknown}")
         with self.field(f"{name}.class"):
-            if not isinstance(entry["class"], str) or entry["class"] not in self.classes:
-                raise ValueError(
-                    f"{entry['class']!r:.40} is not a class this reader builds ({', '.join(self.classes)})"
-                )
-            cls = self.classes[entry["class"]]
+            if not isinstance(entry["class"], str):
+                raise TypeError(f"expected the name of a class (a string), got {entry['class']!r:.40}")
+        if entry["class"] not in self.classes:
+            raise ForeignModelError(
+                f"{self.where} is a damaged model file (field {name}.class): {entry['class']!r:.40} is not a class "
+                f"this reader builds ({', '.join(self.classes)})",
+                entry["class"],
+            )
+        cls = self.classes[entry["class"]]
         with self.field(f"{name}.state_dict"):
             state = {
                 key: check_number(v, f"the value of {key!r}")

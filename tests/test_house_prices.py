@@ -526,3 +526,17 @@ def test_a_loaded_model_without_its_data_record_says_the_split_is_unknown_and_a_
     saved_model["data"] = {"source": "windsor", "rows": 546, "test_fraction": 0.3}
     run = run_house_prices(load=write_json(tmp_path, saved_model), out=tmp_path / "b", quiet=True)
     assert len(run.test) == 164 and "same data, same split" in run.report  # the split it records: 30% of 546
+
+
+def test_a_gpt_model_given_to_predict_or_house_prices_is_named_with_the_command_that_reads_it(tmp_path, capsys):
+    from micrograd_plus.demos.gpt import GPTConfig, save_gpt
+    from micrograd_plus.gpt import GPT
+
+    config = GPTConfig(n_embd=4, n_head=1)
+    path = str(save_gpt(tmp_path / "model.json", GPT(**config.model_arguments()), config))
+    for argv in (["predict", "--model", path, "--house", "lotsize=5000"], ["house-prices", "--load", path]):
+        assert main([*argv, *(["--out", str(tmp_path / "out")] if argv[0] == "house-prices" else [])]) == 2
+        error = capsys.readouterr().err
+        assert "damaged" not in error and error.count("\n") == 1
+        assert f"'{path}' is a GPT model (written by `micrograd-plus gpt`), not a house-price model" in error
+        assert f"`micrograd-plus gpt --load {path}`" in error

@@ -13,7 +13,15 @@ from pathlib import Path
 from ..datasets.preprocessing import linear_in_original_units
 from ..engine import Value
 from ..nn import MLP
-from ..saved_model import MODEL_FORMAT, MODEL_VERSION, DamagedModelError, SavedModel, constructor_arguments, save_model
+from ..saved_model import (
+    MODEL_FORMAT,
+    MODEL_VERSION,
+    DamagedModelError,
+    ForeignModelError,
+    SavedModel,
+    constructor_arguments,
+    save_model,
+)
 from ..saved_model import load_model as load_saved_model
 from ..train import Hyperparameters
 
@@ -102,7 +110,15 @@ def describe_network(name: str, net: MLP) -> str:
 
 def load_model(path: str | os.PathLike) -> HousePriceModel:
     """Read a model saved by `house-prices`; a damaged or foreign file raises a ValueError naming the field."""
-    saved = load_saved_model(path)
+    try:
+        saved = load_saved_model(path)
+    except ForeignModelError as error:
+        if error.class_name != "GPT":
+            raise
+        raise ValueError(
+            f"{str(path)!r} is a GPT model (written by `micrograd-plus gpt`), not a house-price model; sample "
+            f"names from it with `micrograd-plus gpt --load {path}`"
+        ) from None
     try:
         return _house_price_model(saved)
     except (TypeError, ValueError) as error:

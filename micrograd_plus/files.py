@@ -124,6 +124,11 @@ class OutputFolder:
     """
 
     def __init__(self, folder: str | os.PathLike, names: Iterable[str], option: str = "--out"):
+        if not str(folder).strip():  # Path("") is ".": the files would land in the current folder unasked
+            raise ValueError(
+                f"{option} {str(folder)!r} names no folder; give the name of a folder for the output files "
+                "(. for the current folder)"
+            )
         self.folder = Path(folder)
         self.names = list(names)
         self.option = option

@@ -266,3 +266,24 @@ def test_a_device_or_a_huge_file_is_refused_at_the_size_limit_not_read_whole(arg
     assert main([*argv, "--out", str(tmp_path / "out")] if argv[0] != "predict" else argv) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and f"'/dev/zero' holds more than {limit} (" in error, error
+
+
+# ---- an empty --out is refused: it would write every output into the current folder unasked ---------------------
+
+OUT_OPTIONS = [  # every command that writes files, and its words before the output path
+    ["house-prices", "--out"], ["fine-tune", "--out"], ["attention", "--out"], ["gpt", "--out"],
+    ["exercises", "grade", "submissions", "--out"], ["exercises", "student-copies"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("out", ["", "  "], ids=["empty", "blank"])
+@pytest.mark.parametrize(
+    "words", OUT_OPTIONS, ids=[words[0] if words[0] != "exercises" else words[1] for words in OUT_OPTIONS]
+)
+def test_an_empty_or_blank_output_path_is_refused_before_work(words, out, tmp_path, monkeypatch, capsys, no_work):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("micrograd_plus.demos.gpt.load_names", lambda: pytest.fail("the gpt demo started its work"))
+    assert main([*words, out]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"{out!r} names no" in error and "(. " in error, error
+    assert list(tmp_path.iterdir()) == []

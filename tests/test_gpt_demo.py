@@ -67,6 +67,11 @@ def test_bad_hyperparameters_are_refused_before_any_work(settings, message):
         GPTConfig(**settings)
 
 
+def test_evaluating_on_no_names_is_refused_not_a_division_by_zero():
+    with pytest.raises(ValueError, match="there are no names to evaluate on"):
+        demo.evaluate_gpt(GPT(n_embd=4, n_head=1), [])
+
+
 def test_train_gpt_refuses_one_name_given_as_a_string():
     with pytest.raises(TypeError, match=r"got the string 'emma'; pass \['emma'\]"):
         train_gpt(GPT(n_embd=4, n_head=1), "emma", steps=1)

@@ -126,6 +126,8 @@ def batch_loss(model: GPT, names: Sequence[str]) -> Value:
 
 def evaluate_gpt(model: GPT, names: Sequence[str]) -> float:
     """Mean negative log-likelihood per predicted token (natural log) on `names`, on floats: no graph, no training."""
+    if not names:
+        raise ValueError("there are no names to evaluate on; give at least one")
     total, count = 0.0, 0
     for first in range(0, len(names), EVALUATION_BATCH):
         sequences = [_tokens(name, model.block_size) for name in names[first : first + EVALUATION_BATCH]]

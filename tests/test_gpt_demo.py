@@ -20,7 +20,7 @@ def test_a_short_run_reports_writes_its_files_and_its_saved_model_samples_the_sa
     monkeypatch.setattr(demo, "load_names", lambda: few)  # 450 training and 50 held-out names: seconds, not a minute
     result = run_gpt(GPTConfig(**SMALL), out=tmp_path)
     printed = capsys.readouterr().out
-    assert "held-out loss" in printed and "step 10/10" in printed and "of 4 are new" in printed
+    assert "held-out loss" in printed and "step 10/10" in printed and "distinct names among the 4 samples" in printed
     gpt = f"tiny GPT ({result.model.num_parameters():,} parameters)"
     assert list(result.losses) == ["uniform guess (ln 27)", "bigram counts (closed form, add-0.1)", gpt]
     assert len(result.train_losses) == 10 and len(result.samples) == 4
@@ -43,6 +43,16 @@ def test_a_short_run_reports_writes_its_files_and_its_saved_model_samples_the_sa
     assert "no training" in capsys.readouterr().out
     assert loaded.samples == result.samples  # the same weights, the same seed: the same names
     assert loaded.losses == result.losses and loaded.train_losses == []
+
+
+def test_a_name_sampled_twice_counts_once_among_the_new_names(monkeypatch, capsys):
+    monkeypatch.setattr(demo, "load_names", lambda: ["ava", "bob", "cy", "dee"] * 10)  # 36 train, 4 held out
+    drawn = ["zed", "zed", "ava", "", "zed", "quo"]  # 3 distinct names, 2 of them new; one empty sample
+    monkeypatch.setattr(demo, "sample_names", lambda *args: drawn)
+    result = run_gpt(GPTConfig(n_embd=4, n_head=1, steps=1, batch_size=1, samples=6), out=None)
+    assert (result.distinct_samples, result.new_samples) == (3, 2)
+    printed = capsys.readouterr().out
+    assert "3 distinct names among the 6 samples (1 empty): 2 of them new (not among the 36 training names)" in printed
 
 
 def test_training_lowers_the_loss_and_prints_progress(capsys):

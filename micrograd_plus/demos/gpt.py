@@ -102,7 +102,8 @@ class GPTResult:
     config: GPTConfig
     losses: dict[str, float]  # held-out loss (mean negative log-likelihood per token) of each model
     samples: list[str]
-    new_samples: int  # how many samples are names (not empty) that are not training names
+    new_samples: int  # how many distinct samples are names (not empty) that are not training names
+    distinct_samples: int = 0  # how many distinct names (not empty) the samples hold
     train_losses: list[float] = field(default_factory=list)  # one per step
     curves: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
@@ -301,8 +302,8 @@ def run_gpt(
         f"tiny GPT ({model.num_parameters():,} parameters)": evaluate_gpt(model, held_out),
     }
     result.samples = sample_names(model, config.samples, config.temperature, config.seed)
-    training_names = set(train)
-    result.new_samples = sum(bool(name) and name not in training_names for name in result.samples)
+    distinct = {name for name in result.samples if name}  # a name drawn twice is one name
+    result.distinct_samples, result.new_samples = len(distinct), len(distinct - set(train))
     say(result.table())
     say(_verdict(result.losses))
     say(
@@ -310,7 +311,11 @@ def run_gpt(
         "softmax: below 1 favours the likeliest letters, above 1 gives rarer ones more chance):"
     )
     say("  " + " ".join(name or "(empty)" for name in result.samples))
-    say(f"{result.new_samples} of {config.samples} are new (not empty, not among the {len(train):,} training names)")
+    empty = result.samples.count("")
+    say(
+        f"{len(distinct)} distinct names among the {config.samples} samples{f' ({empty} empty)' if empty else ''}: "
+        f"{result.new_samples} of them new (not among the {len(train):,} training names)"
+    )
     if output is not None:
         with output.writing() as staging:
             if load is None:

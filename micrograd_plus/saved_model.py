@@ -55,6 +55,8 @@ __all__ = [
     "DamagedModelError",
     "ForeignModelError",
     "MODEL_FORMAT",
+    "MAX_PARAMETERS",
+    "count_mlp_parameters",
 ]
 
 MODEL_FORMAT = "micrograd_plus.model"
@@ -64,6 +66,9 @@ _OLD_HOUSE_FORMAT = "micrograd_plus.house_price_model"  # version 1, written by 
 _OLD_PRETRAINED_FORMAT = "micrograd_plus pretrained MLP v1"  # written by the fine-tuning demo until this format
 _FIELDS = {"format", "version", "networks", "feature_names", "target_name", "feature_scaling", "target_scaling"}
 _FIELDS |= {"hyperparameters", "data"}
+# The most parameters a demo trains: each is a Value in memory (about 150 bytes with its optimizer state), and
+# the model file (about 51 bytes of JSON a parameter, 25 MB here) stays within what load_model reads (32 MB).
+MAX_PARAMETERS = 500_000
 
 
 @dataclass
@@ -258,7 +263,7 @@ class _Reader:
             }
         with self.field(f"{name}.arguments"):
             arguments = _dict(entry["arguments"], "the constructor's arguments as an object")
-            count = _mlp_parameters if cls is MLP else getattr(cls, "count_parameters", None)
+            count = count_mlp_parameters if cls is MLP else getattr(cls, "count_parameters", None)
             expected = count(arguments) if count else None
             if expected is not None and expected != len(state):
                 made = f"{cls.__name__}(**arguments) would have {expected} parameters"
@@ -279,7 +284,7 @@ def _dict(value: object, what: str) -> dict:
     return value
 
 
-def _mlp_parameters(arguments: dict) -> int | None:
+def count_mlp_parameters(arguments: dict) -> int | None:
     """How many parameters MLP(**arguments) would make, counted before making them (None: MLP will say what is wrong).
 
     A file must not make us build a network far larger than the numbers it holds.

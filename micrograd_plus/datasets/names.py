@@ -19,6 +19,7 @@ __all__ = [
     "VOCAB",
     "BOUNDARY",
     "VOCAB_SIZE",
+    "LONGEST_NAME",
     "load_names",
     "encode",
     "decode",
@@ -31,6 +32,7 @@ NAMES_FILE = Path(__file__).with_name("names.txt")
 VOCAB = "." + string.ascii_lowercase  # token id -> character; "." marks where a name starts and ends
 BOUNDARY = 0
 VOCAB_SIZE = len(VOCAB)  # 27
+LONGEST_NAME = 15  # letters in the longest bundled name: a training step reads at most 16 positions of one
 _LETTER_IDS = {letter: index for index, letter in enumerate(VOCAB) if index != BOUNDARY}
 
 

@@ -14,15 +14,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..datasets.names import BOUNDARY, VOCAB, Bigram, decode, encode, load_names, split_names, uniform_loss
+from ..datasets.names import (
+    BOUNDARY,
+    LONGEST_NAME,
+    VOCAB,
+    Bigram,
+    decode,
+    encode,
+    load_names,
+    split_names,
+    uniform_loss,
+)
 from ..engine import Value, no_gc
 from ..files import OutputFolder
 from ..gpt import GPT, sample
 from ..gpt_functional import rms_norm
 from ..nn import MLP, check_count
 from ..optim import Adam
-from ..saved_model import SavedModel, load_model, save_model
-from ..train import check_finite
+from ..saved_model import MAX_PARAMETERS, SavedModel, load_model, save_model
+from ..train import check_finite, check_graph_size
 from ..viz.graph import draw_graph
 from . import format_table
 
@@ -33,6 +43,9 @@ NETWORK = "gpt"  # the network's name in the saved model file
 CHECKPOINTS = 10  # held-out loss measured this many times during training, for the curves
 CHECKPOINT_NAMES = 200  # ... on this many held-out names (the final report uses all of them)
 EVALUATION_BATCH = 100  # names measured together: each weight matrix read once for all their letters
+# A training step's graph, in bytes per position, per number of its vector, per layer: measured on 2 cores at
+# 65,536 of them (batch 256 x 16 positions x n_embd 16; batch 16 x 16 x n_embd 256; ...): 3.3 to 3.9 KB.
+STEP_BYTES = 4000
 
 
 @dataclass
@@ -64,6 +77,18 @@ class GPTConfig:
                 raise ValueError(f"{name} must be a number > 0, got {number!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed must be a whole number, got {self.seed!r}")
+        count = GPT.count_parameters(self.model_arguments())  # None: a size GPT() refuses, below
+        if count is not None and count > MAX_PARAMETERS:
+            raise ValueError(
+                f"this GPT would have {count:,} parameters, over the limit of {MAX_PARAMETERS:,} (each a Value in "
+                "memory, and its model file must stay readable); make n_embd, n_layer or block_size smaller"
+            )
+        if count is not None:  # a step reads each name and the token after it; a sample may fill the context
+            positions = max(self.batch_size * min(self.block_size, LONGEST_NAME + 1), self.block_size)
+            megabytes = positions * self.n_embd * self.n_layer * STEP_BYTES / 2**20
+            what = "a sample as long as block_size" if positions == self.block_size else "a training step"
+            what += f": n_embd {self.n_embd} x n_layer {self.n_layer} over {positions:,} positions"
+            check_graph_size(megabytes, what, "make batch_size, block_size, n_embd or n_layer smaller")
         GPT(**self.model_arguments(), seed=self.seed)  # the model checks its own sizes
 
     def model_arguments(self) -> dict[str, int]:

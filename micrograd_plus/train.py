@@ -164,6 +164,7 @@ def fit(
                     loss.backward()
                     optimizer.step()
                 total += loss.data * len(batch)
+                del loss  # this step's graph goes now, not once the next one is built: one graph at a time
             history.train_loss.append(total / len(train))
             if test is not None:  # the last step's update can blow up the test rows alone
                 test_loss = _loss(model, loss_fn, test.X, test.y).data

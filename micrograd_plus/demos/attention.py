@@ -141,6 +141,7 @@ def _train(model: Module, data: FlaggedSequences, steps: int, batch_size: int, l
             loss.backward()
             optimizer.step()
         losses.append(loss.data)
+        del loss  # this step's graph goes now, not once the next one is built: one graph at a time
     return losses
 
 

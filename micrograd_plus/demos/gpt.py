@@ -199,6 +199,7 @@ def train_gpt(
             loss.backward()
             optimizer.step()
         losses.append(check_finite(loss.data, f"the loss at step {step}", "Lower the learning rate (lr)."))
+        del loss  # this step's graph goes now, not once the next one is built: one graph at a time
         if on_checkpoint is not None and step % every == 0:
             on_checkpoint(step)
         if progress and (terminal or step % every == 0 or step == steps):

@@ -15,7 +15,8 @@ from micrograd_plus.__main__ import main
 from micrograd_plus.exercises.grading import read_assignment
 from micrograd_plus.exercises.student_copies import cell_source, notebook_text, read_notebook
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "exercises" / "solutions"
+COPIES = Path(__file__).resolve().parents[1] / "notebooks" / "exercises"
+SOLUTIONS = COPIES / "solutions"
 NOTEBOOKS = ("01_derivatives.ipynb", "04_bug_hunt.ipynb")  # two notebooks keep the test quick
 
 WRONG = {
@@ -60,10 +61,16 @@ def train(model, xs, ys, steps, lr):
 HOSTILE_CELLS = {"01_derivatives.ipynb": ["import sys\nsys.exit(1)"], "04_bug_hunt.ipynb": ["import os\nos._exit(0)"]}
 
 
-def fill(copies: Path, folder: Path, answers: dict[str, str], extra: dict[str, list[str]] | None = None) -> None:
+def fill(
+    copies: Path,
+    folder: Path,
+    answers: dict[str, str],
+    extra: dict[str, list[str]] | None = None,
+    names: tuple[str, ...] = NOTEBOOKS,
+) -> None:
     """A student's submission: the student copies with `answers` in their solution cells (by grade id)."""
     folder.mkdir(parents=True)
-    for name in NOTEBOOKS:
+    for name in names:
         notebook = read_notebook(copies / name)
         solutions = {
             cell["metadata"].get("nbgrader", {}).get("grade_id"): cell
@@ -238,3 +245,25 @@ def test_an_out_that_cannot_be_written_is_refused_before_any_notebook_runs(tmp_p
         assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out)]) != 0
         error = capsys.readouterr()
         assert "--out" in error.err and "[1/" not in error.out
+
+
+def bug_hunt_only(tmp_path: Path) -> Path:
+    """A solutions folder with one notebook, 04_bug_hunt (one check, one written answer): the quickest to grade."""
+    source = tmp_path / "solutions"
+    source.mkdir()
+    shutil.copy(SOLUTIONS / "04_bug_hunt.ipynb", source)
+    return source
+
+
+def test_with_relative_paths_a_notebook_still_cannot_read_a_classmates_work_or_earlier_grades(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the kernel runs elsewhere: a relative private path must not reach it as such
+    bug_hunt_only(tmp_path)
+    fill(COPIES, tmp_path / "in" / "alice", {}, names=("04_bug_hunt.ipynb",))
+    (tmp_path / "grades.json").write_text("{}")  # an earlier run's grades
+    targets = (tmp_path / "in" / "alice" / "04_bug_hunt.ipynb", tmp_path / "grades.json")
+    peeks = [f"open({str(path)!r}).read()" for path in targets]
+    fill(COPIES, tmp_path / "in" / "mallory", {}, {"04_bug_hunt.ipynb": peeks}, names=("04_bug_hunt.ipynb",))
+    assert main(["exercises", "grade", "in", "--out", "grades.csv", "--source", "solutions", "--time-limit", "5"]) == 0
+    notes = json.loads((tmp_path / "grades.json").read_text())["students"]["mallory"]["notebooks"]
+    notes = notes["04_bug_hunt.ipynb"]["notes"]
+    assert len(notes) == 2 and all("PermissionError" in note for note in notes), notes

@@ -143,9 +143,10 @@ def grade(
     students = _student_folders(submissions)
     _check_output(out)
     require_kernels()
-    # what a student's code may not read while it runs: the other students' work, the grades, the solutions
+    # what a student's code may not read while it runs: the other students' work, the grades, the solutions;
+    # resolved here, since the kernel runs in a folder of its own, where a relative path means another place
     private = [submissions, out, out.with_suffix(".json"), out.parent / f"{out.stem}-feedback"]
-    private.append(Path(source or default_source()))
+    private = [path.resolve() for path in (*private, Path(source or default_source()))]
     grades = ClassGrades([check for assignment in assignments for check in assignment.checks])
     total, done = len(students) * len(assignments), 0
     for student, folder in students:

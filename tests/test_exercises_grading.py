@@ -267,3 +267,43 @@ def test_with_relative_paths_a_notebook_still_cannot_read_a_classmates_work_or_e
     notes = json.loads((tmp_path / "grades.json").read_text())["students"]["mallory"]["notebooks"]
     notes = notes["04_bug_hunt.ipynb"]["notes"]
     assert len(notes) == 2 and all("PermissionError" in note for note in notes), notes
+
+
+STRIPPED = "metadata stripped"
+WRITTEN_CHANGES = {  # a change to the student copy of 04_bug_hunt: the written answer's status
+    "none": "not attempted",
+    "the placeholder deleted": "not attempted",
+    "the answer below the placeholder": "to grade by hand",
+    "the answer instead of the placeholder": "to grade by hand",
+    STRIPPED: "not attempted",
+    f"the answer below the placeholder, {STRIPPED}": "to grade by hand",
+    "the answer in a new cell below": "to grade by hand",
+    f"the answer in a new cell below, {STRIPPED}": "to grade by hand",
+    "the answer cell deleted, the answer in a new cell": "to grade by hand",
+}
+
+
+@pytest.mark.parametrize("change", WRITTEN_CHANGES)
+def test_a_written_answer_is_to_grade_by_hand_wherever_the_student_wrote_it(change):
+    assignment = next(a for a in read_assignment(SOLUTIONS) if a.notebook == "04_bug_hunt.ipynb")
+    notebook = read_notebook(COPIES / "04_bug_hunt.ipynb")
+    cells = notebook["cells"]
+    index = next(i for i, cell in enumerate(cells) if "YOUR ANSWER HERE" in cell_source(cell))
+    answer = "Right after backward(), zero_grad() wipes the gradients that step() needs."
+    text = cell_source(cells[index])
+    if "placeholder" in change:
+        replacement = {"deleted": "", "below": f"YOUR ANSWER HERE\n\n{answer}", "instead": answer}
+        text = text.replace("YOUR ANSWER HERE", next(v for k, v in replacement.items() if k in change))
+    cells[index]["source"] = text
+    if "new cell" in change:
+        cells.append({"cell_type": "markdown", "id": "mine", "metadata": {}, "source": answer})
+    if "deleted" in change and "cell" in change:
+        del cells[index]
+    if STRIPPED in change:
+        for cell in cells:
+            cell["metadata"] = {}
+    [written] = assignment.written_answers(notebook)
+    assert written["status"] == WRITTEN_CHANGES[change]
+    if "new cell" in change:
+        assert written["message"] == "check the markdown cells after the question"
+        assert answer in written["answer"]

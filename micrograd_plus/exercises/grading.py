@@ -9,8 +9,9 @@ names of the solution notebooks:
 
 The solution notebooks (`source`) say what is graded: each check cell (nbgrader metadata `grade: true`)
 names an exercise and the student's answer (`cube_op.check(cube)`) and carries its points; a markdown
-answer cell with `grade` and `solution` is a written answer, left to the teacher. Each submitted
-notebook runs in a fresh kernel (see kernels.py): the student's cells, then one report per exercise.
+answer cell with `grade` and `solution` is a written answer, left to the teacher (whatever the student
+wrote beyond the stub, in that cell or in markdown cells added after it). Each submitted notebook runs
+in a fresh kernel (see kernels.py): the student's cells, then one report per exercise.
 The reports are plain data that are judged here, in a process where no student code ever ran.
 
 Written: `out` (a CSV, one row per student: points, and each exercise's status and points), the same
@@ -32,7 +33,7 @@ from ..files import write_atomically
 from . import get_exercise
 from .checking import ERROR, NOT_ATTEMPTED, PASSED, Result
 from .kernels import require_kernels, run_notebook
-from .student_copies import MARKDOWN_STUB, cell_source, default_source, read_notebook, strip_solutions
+from .student_copies import MARKDOWN_STUB, cell_source, default_source, read_notebook, strip_solutions, student_notebook
 
 __all__ = ["grade", "read_assignment", "Assignment", "ClassGrades"]
 
@@ -59,11 +60,80 @@ class Written:
 
 @dataclass(frozen=True)
 class Assignment:
-    """One solution notebook: its file name, its checks and its written answers."""
+    """One solution notebook: its file name, its checks, its written answers, and its student copy's markdown."""
 
     notebook: str
     checks: tuple[Check, ...]
     written: tuple[Written, ...]
+    markdown: frozenset[str] = frozenset()  # the student copy's markdown cells, stripped: any other is the student's
+
+    def written_answers(self, notebook: dict | None) -> list[dict]:
+        """Each written answer's status in a student's notebook: to grade by hand if they wrote beyond the stub.
+
+        The answer is looked for in its cell (found by nbgrader grade_id or, in a notebook that lost its metadata,
+        by its question), without the question and "YOUR ANSWER HERE"; then in markdown cells added after it.
+        """
+        cells = notebook.get("cells") if isinstance(notebook, dict) else None
+        cells = [cell for cell in cells if isinstance(cell, dict)] if isinstance(cells, list) else []
+        answers = []
+        for written in self.written:
+            at = _answer_cell(written, cells)
+            text = cell_source(cells[at]) if at is not None else ""
+            answer, message = text if _beyond(text, written.stub) else "", ""
+            if not answer:
+                answer = _added_markdown(cells, at, self.markdown)
+                message = "check the markdown cells after the question" if answer else ""
+            answers.append(
+                {
+                    "grade_id": written.grade_id,
+                    "status": WRITTEN_TO_GRADE if answer else NOT_ATTEMPTED,
+                    "out_of": written.points,
+                    "answer": answer[:2000],
+                    "message": message,
+                }
+            )
+        return answers
+
+
+def _nbgrader(cell: object) -> dict:
+    """A cell's nbgrader metadata ({} if it has none, or the notebook is damaged)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return nbgrader if isinstance(nbgrader, dict) else {}
+
+
+def _lines(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines() if line.strip()}
+
+
+def _answer_cell(written: Written, cells: list[dict]) -> int | None:
+    """The index of a written answer's cell: by its grade_id, else the markdown cell asking its question."""
+    for index, cell in enumerate(cells):
+        if _nbgrader(cell).get("grade_id") == written.grade_id:
+            return index
+    question = sorted(_lines(written.stub) - {MARKDOWN_STUB}, key=written.stub.index)[:1]
+    for wanted in (question, [MARKDOWN_STUB]):
+        for index, cell in enumerate(cells):
+            if wanted and cell.get("cell_type") == "markdown" and wanted[0] in cell_source(cell):
+                return index
+    return None
+
+
+def _beyond(text: str, stub: str) -> bool:
+    """Whether an answer cell holds anything but the stub's lines (the question) and "YOUR ANSWER HERE"."""
+    return bool(_lines(text.replace(MARKDOWN_STUB, "")) - _lines(stub))
+
+
+def _added_markdown(cells: list[dict], at: int | None, known: frozenset[str]) -> str:
+    """The text of markdown cells the student added after the answer cell (anywhere, if that cell is gone)."""
+    added = []
+    for cell in cells[0 if at is None else at + 1 :]:
+        text = cell_source(cell).strip() if cell.get("cell_type") == "markdown" else ""
+        if text in known and at is not None:
+            break  # the next part of the notebook
+        if text and text not in known:
+            added.append(text)
+    return "\n\n".join(added)
 
 
 @dataclass
@@ -85,8 +155,9 @@ def read_assignment(source: str | Path) -> list[Assignment]:
     assignments = []
     for path in sorted(source.glob("*.ipynb")):
         checks, written = [], []
-        for index, cell in enumerate(read_notebook(path).get("cells", [])):
-            meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+        notebook = read_notebook(path)
+        for index, cell in enumerate(notebook.get("cells", [])):
+            meta = _nbgrader(cell)
             if not meta.get("grade"):
                 continue
             points = meta.get("points", 0)
@@ -98,7 +169,9 @@ def read_assignment(source: str | Path) -> list[Assignment]:
             elif cell.get("cell_type") == "code":
                 checks.append(_check_call(cell_source(cell), float(points), f"{path.name}, cell {index}"))
         if checks or written:
-            assignments.append(Assignment(path.name, tuple(checks), tuple(written)))
+            copy = student_notebook(notebook, path.name)[0]["cells"]
+            markdown = frozenset(cell_source(cell).strip() for cell in copy if cell.get("cell_type") == "markdown")
+            assignments.append(Assignment(path.name, tuple(checks), tuple(written), markdown))
     if not assignments:
         raise FileNotFoundError(f"found no graded notebooks (nbgrader check cells) in {source}; pass --source")
     names = [check.exercise for assignment in assignments for check in assignment.checks]
@@ -238,44 +311,22 @@ def _grade_notebook(assignment: Assignment, path: Path, time_limit: float, priva
                 "out_of": check.points,
             }
         )
-    return {"exercises": exercises, "written": _written(assignment, notebook), "notes": notes}
+    return {"exercises": exercises, "written": assignment.written_answers(notebook), "notes": notes}
 
 
 def _code_cells(notebook: dict) -> list[tuple[int, str]]:
     """(number, source) of each code cell to run: all but the check cells, which the reports replace."""
-    if not isinstance(notebook.get("cells"), list):
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ValueError("the notebook has no list of cells; is it damaged?")
     cells = []
     for number, cell in enumerate(notebook["cells"], 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
-        if isinstance(meta, dict) and meta.get("grade") and not meta.get("solution"):
+        meta = _nbgrader(cell)
+        if meta.get("grade") and not meta.get("solution"):
             continue
         cells.append((number, cell_source(cell)))
     return cells
-
-
-def _written(assignment: Assignment, notebook: dict | None) -> list[dict]:
-    """Each written answer's status: to grade by hand, or not attempted (still the stub, or missing)."""
-    cells = {}
-    for cell in (notebook or {}).get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        if isinstance(meta, dict) and "grade_id" in meta:
-            cells[meta["grade_id"]] = cell_source(cell)
-    answers = []
-    for written in assignment.written:
-        text = cells.get(written.grade_id, "")
-        blank = not text.strip() or text.strip() == written.stub.strip() or MARKDOWN_STUB in text
-        answers.append(
-            {
-                "grade_id": written.grade_id,
-                "status": NOT_ATTEMPTED if blank else WRITTEN_TO_GRADE,
-                "out_of": written.points,
-                "answer": text[:2000],
-            }
-        )
-    return answers
 
 
 # ---- the files: CSV, JSON, one feedback file per student ------------------------------------------
@@ -324,7 +375,8 @@ def _feedback(student: str, record: dict) -> str:
             lines.append(f"    {e['message']}")
         for w in result["written"]:
             points = f"{_number(w['out_of'])} point{'s' if w['out_of'] != 1 else ''}"
-            lines.append(f"  written answer {w['grade_id']} ({points}): {w['status']}.")
+            where = f" ({w['message']})" if w.get("message") else ""
+            lines.append(f"  written answer {w['grade_id']} ({points}): {w['status']}{where}.")
         lines.extend(f"  note: {note}" for note in result["notes"])
         lines.append("")
     return "\n".join(lines)

@@ -319,11 +319,14 @@ def _run_grade(args: argparse.Namespace) -> None:
     from .exercises.grading import grade  # imports nbclient, which only grading needs
 
     grades = grade(args.submissions, args.out, args.source, args.time_limit, progress=print)
-    out = args.out
+    out, count = args.out, len(grades.students)
     print(
-        f"graded {len(grades.students)} students in {grades.seconds:.1f} s: wrote {out}, "
+        f"graded {count} student{'s' if count != 1 else ''} in {grades.seconds:.1f} s: wrote {out}, "
         f"{out.with_suffix('.json')} and {out.parent / (out.stem + '-feedback')}/"
     )
+    if grades.warnings:
+        missed = len(grades.warnings)
+        print(f"{missed} notebook{'s' if missed != 1 else ''} not graded; check:", *grades.warnings, sep="\n  ")
 
 
 SUBCOMMANDS = (

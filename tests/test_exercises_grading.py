@@ -156,7 +156,7 @@ def test_a_missing_or_damaged_notebook_is_graded_not_a_crash(tmp_path):
     out = tmp_path / "grades.csv"
     assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", str(source)]) == 0
     rows = {row["student"]: row for row in csv.DictReader(out.open())}
-    assert (rows["carol"]["zero_grad_bug"], rows["dave"]["zero_grad_bug"]) == ("not attempted", "error")
+    assert (rows["carol"]["zero_grad_bug"], rows["dave"]["zero_grad_bug"]) == ("not submitted", "error")
     assert "the notebook could not be read" in (tmp_path / "grades-feedback" / "dave.txt").read_text()
 
 
@@ -307,3 +307,51 @@ def test_a_written_answer_is_to_grade_by_hand_wherever_the_student_wrote_it(chan
     if "new cell" in change:
         assert written["message"] == "check the markdown cells after the question"
         assert answer in written["answer"]
+
+
+def test_a_misnamed_or_misplaced_notebook_is_not_submitted_and_the_note_says_what_it_may_be(tmp_path, capsys):
+    source = tmp_path / "solutions"
+    source.mkdir()
+    for name in ("01_derivatives.ipynb", "02_gradient_descent.ipynb", "03_training_loop.ipynb"):
+        shutil.copy(SOLUTIONS / name, source)
+    submissions = tmp_path / "in"
+    misnamed = {  # no notebook under its expected name: none runs, so this test is quick
+        "alice": ["alice/01_derivatives.ipynb", ".ipynb_checkpoints/01_derivatives-checkpoint.ipynb"],
+        "bob": ["01_derivatives (1).ipynb", "03_Training_Loop.ipynb", "02-gradient-descent.ipynb", "notes.ipynb"],
+        "carol": [],
+        "__MACOSX": ["alice/._01_derivatives.ipynb"],  # what macOS adds to a zip file
+        ".git": [],
+    }
+    for student, names in misnamed.items():
+        (submissions / student).mkdir(parents=True)
+        for name in names:
+            (submissions / student / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(COPIES / "01_derivatives.ipynb", submissions / student / name)
+    (submissions / "loose.ipynb").write_text("{}")
+    (submissions / "grades-feedback").mkdir()  # the feedback of an earlier run, with --out inside SUBMISSIONS
+    out = submissions / "grades.csv"
+    assert main(["exercises", "grade", str(submissions), "--out", str(out), "--source", str(source)]) == 0
+    printed = capsys.readouterr().out
+    rows = {row["student"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    assert sorted(rows) == ["alice", "bob", "carol"]
+    assert {row["cube_op"] for row in rows.values()} == {"not submitted"}
+    bob = (submissions / "grades-feedback" / "bob.txt").read_text(encoding="utf-8")
+    for note in (
+        "01_derivatives (1).ipynb was not graded: did you mean 01_derivatives.ipynb?",
+        "03_Training_Loop.ipynb was not graded: did you mean 03_training_loop.ipynb?",
+        "02-gradient-descent.ipynb was not graded: did you mean 02_gradient_descent.ipynb?",
+        "notes.ipynb was not graded: it is not one of the assignment's notebooks (01_derivatives.ipynb, ",
+    ):
+        assert note in bob and f"bob: {note}" in printed
+    alice = "alice/01_derivatives.ipynb was not graded: did you mean 01_derivatives.ipynb in the student's folder, "
+    alice += "not a subfolder?"
+    assert alice in (submissions / "grades-feedback" / "alice.txt").read_text() and f"alice: {alice}" in printed
+    assert "checkpoint" not in printed and "MACOSX" not in printed
+    assert f"{submissions / 'loose.ipynb'} is in no student's folder, so it was not graded" in printed
+    assert "graded 3 students in" in printed
+
+
+def test_one_student_is_one_student(tmp_path, capsys):
+    (tmp_path / "in" / "carol").mkdir(parents=True)
+    assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(tmp_path / "g.csv")]) == 0
+    assert "graded 1 student in" in capsys.readouterr().out

@@ -5,7 +5,9 @@ names of the solution notebooks:
 
     SUBMISSIONS/alice/01_derivatives.ipynb
     SUBMISSIONS/alice/04_bug_hunt.ipynb
-    SUBMISSIONS/bob/01_derivatives.ipynb       (a missing notebook: its exercises are "not attempted")
+    SUBMISSIONS/bob/01_derivatives.ipynb       (a missing notebook: its exercises are "not submitted")
+
+Any other notebook is not graded, but noted with the name it probably meant (see submissions.py).
 
 The solution notebooks (`source`) say what is graded (see assignment.py): the check cells, each naming an
 exercise and carrying its points, and the written answers, left to the teacher. Each submitted notebook
@@ -29,11 +31,14 @@ from pathlib import Path
 from ..files import write_atomically
 from . import get_exercise
 from .assignment import Assignment, Check, nbgrader_metadata, read_assignment
-from .checking import ERROR, NOT_ATTEMPTED, PASSED, Result
+from .checking import ERROR, PASSED, Result
 from .kernels import require_kernels, run_notebook
 from .student_copies import cell_source, default_source, read_notebook
+from .submissions import find_notebooks, student_folders
 
-__all__ = ["grade", "read_assignment", "Assignment", "ClassGrades"]
+__all__ = ["grade", "read_assignment", "Assignment", "ClassGrades", "NOT_SUBMITTED"]
+
+NOT_SUBMITTED = "not submitted"  # no notebook under the expected name; "not attempted" is a stub left as it was
 
 
 @dataclass
@@ -43,6 +48,7 @@ class ClassGrades:
     exercises: list[Check]
     students: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # for the teacher: notebooks that were not graded
 
 
 def grade(
@@ -62,27 +68,31 @@ def grade(
         raise ValueError(f"the time limit must be a positive number of seconds, got {time_limit!r}")
     submissions, out = Path(submissions), Path(out)
     assignments = read_assignment(default_source() if source is None else source)
-    students = _student_folders(submissions)
+    feedback = out.parent / f"{out.stem}-feedback"
+    students, warnings = student_folders(submissions, skip=(feedback.resolve(),))
     _check_output(out)
     require_kernels()
     # what a student's code may not read while it runs: the other students' work, the grades, the solutions;
     # resolved here, since the kernel runs in a folder of its own, where a relative path means another place
-    private = [submissions, out, out.with_suffix(".json"), out.parent / f"{out.stem}-feedback"]
+    private = [submissions, out, out.with_suffix(".json"), feedback]
     private = [path.resolve() for path in (*private, Path(source or default_source()))]
-    grades = ClassGrades([check for assignment in assignments for check in assignment.checks])
+    grades = ClassGrades([check for assignment in assignments for check in assignment.checks], warnings=warnings)
     total, done = len(students) * len(assignments), 0
     for student, folder in students:
-        record = grades.students[student] = {"notebooks": {}}
+        found, notes = find_notebooks(folder, [assignment.notebook for assignment in assignments])
+        record = grades.students[student] = {"notebooks": {}, "notes": notes}
+        grades.warnings.extend(f"{student}: {note}" for note in notes)
         for assignment in assignments:
             began = time.perf_counter()
-            notebook = _grade_notebook(assignment, folder / assignment.notebook, time_limit, private)
+            notebook = _grade_notebook(assignment, found.get(assignment.notebook), time_limit, private)
             record["notebooks"][assignment.notebook] = notebook
             done += 1
             if progress is not None:
                 passed = sum(e["status"] == PASSED for e in notebook["exercises"])
+                graded = f"{passed} of {len(notebook['exercises'])} passed" if assignment.notebook in found else ""
                 progress(
-                    f"[{done}/{total}] {student}/{assignment.notebook}: {passed} of {len(notebook['exercises'])} "
-                    f"passed ({time.perf_counter() - began:.1f} s)"
+                    f"[{done}/{total}] {student}/{assignment.notebook}: {graded or NOT_SUBMITTED} "
+                    f"({time.perf_counter() - began:.1f} s)"
                 )
         exercises = [e for nb in record["notebooks"].values() for e in nb["exercises"]]
         record["points"] = sum(e["points"] for e in exercises)
@@ -90,19 +100,6 @@ def grade(
     grades.seconds = time.perf_counter() - started
     _write(grades, assignments, out)
     return grades
-
-
-def _student_folders(submissions: Path) -> list[tuple[str, Path]]:
-    if submissions.is_file():
-        raise ValueError(f"SUBMISSIONS {submissions} is a file, not a folder of student folders")
-    if not submissions.is_dir():
-        raise FileNotFoundError(f"the submissions folder {submissions} does not exist")
-    folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not folders:
-        raise FileNotFoundError(
-            f"{submissions} holds no student folders; put each student's notebooks in {submissions}/STUDENT/"
-        )
-    return [(folder.name, folder) for folder in folders]
 
 
 def _check_output(out: Path) -> None:
@@ -120,15 +117,17 @@ def _check_output(out: Path) -> None:
         raise PermissionError(f"--out {out}: cannot write to the folder {out.parent}; choose another --out")
 
 
-def _grade_notebook(assignment: Assignment, path: Path, time_limit: float, private: list[Path]) -> dict:
-    """Run one student's notebook and judge each exercise; written answers are read from the file."""
+def _grade_notebook(assignment: Assignment, path: Path | None, time_limit: float, private: list[Path]) -> dict:
+    """Run one student's notebook (None: not submitted) and judge each exercise; written answers are read from it."""
     notes: list[str] = []
     outcomes: dict[str, object] = {}
     notebook: dict | None = None
-    if not path.is_file():
-        notes.append(f"no {assignment.notebook} in this student's folder")
-        missing = {"status": NOT_ATTEMPTED, "message": f"{assignment.notebook} was not submitted."}
-        outcomes = {check.exercise: missing for check in assignment.checks}
+    if path is None:
+        missing = Result("", NOT_SUBMITTED, f"{assignment.notebook} was not submitted.")
+        exercises = [
+            {**asdict(missing), "exercise": c.exercise, "points": 0.0, "out_of": c.points} for c in assignment.checks
+        ]
+        return {"exercises": exercises, "written": assignment.written_answers(None), "notes": notes}
     else:
         try:
             notebook = read_notebook(path)
@@ -217,6 +216,8 @@ def _number(points: float) -> str:
 
 def _feedback(student: str, record: dict) -> str:
     lines = [f"Feedback for {student}: {_number(record['points'])} of {_number(record['out_of'])} points", ""]
+    if record["notes"]:
+        lines += [f"note: {note}" for note in record["notes"]] + [""]
     for notebook, result in record["notebooks"].items():
         lines.append(notebook)
         for e in result["exercises"]:

@@ -97,6 +97,7 @@ def grade(
         exercises = [e for nb in record["notebooks"].values() for e in nb["exercises"]]
         record["points"] = sum(e["points"] for e in exercises)
         record["out_of"] = sum(e["out_of"] for e in exercises)
+        record["by_hand"] = sum(w["out_of"] for nb in record["notebooks"].values() for w in nb["written"])
     grades.seconds = time.perf_counter() - started
     _write(grades, assignments, out)
     return grades
@@ -184,6 +185,7 @@ def _write(grades: ClassGrades, assignments: list[Assignment], out: Path) -> Non
     names = [check.exercise for check in grades.exercises]
     written_ids = [w.grade_id for a in assignments for w in a.written]
     header = ["student", "points", "out_of", *names, *(f"{name} points" for name in names), *written_ids]
+    header += [f"{grade_id} points" for grade_id in written_ids]  # left empty, for the teacher to fill in
     buffer = io.StringIO()
     table = csv.writer(buffer, lineterminator="\n")
     table.writerow(header)
@@ -200,6 +202,7 @@ def _write(grades: ClassGrades, assignments: list[Assignment], out: Path) -> Non
                 *(results[name]["status"] for name in names),
                 *(_number(results[name]["points"]) for name in names),
                 *(written[grade_id]["status"] for grade_id in written_ids),
+                *("" for _ in written_ids),
             ]
         )
         files[feedback / f"{student}.txt"] = _feedback(student, record)
@@ -215,7 +218,10 @@ def _number(points: float) -> str:
 
 
 def _feedback(student: str, record: dict) -> str:
-    lines = [f"Feedback for {student}: {_number(record['points'])} of {_number(record['out_of'])} points", ""]
+    points, by_hand = f"{_number(record['points'])} of {_number(record['out_of'])}", record["by_hand"]
+    if by_hand:  # the written answers' points are the teacher's to give
+        points += f" auto-graded points ({_number(by_hand)} more to grade by hand)"
+    lines = [f"Feedback for {student}: {points if by_hand else points + ' points'}", ""]
     if record["notes"]:
         lines += [f"note: {note}" for note in record["notes"]] + [""]
     for notebook, result in record["notebooks"].items():

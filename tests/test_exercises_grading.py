@@ -265,11 +265,12 @@ def test_with_relative_paths_a_notebook_still_cannot_read_a_classmates_work_or_e
     monkeypatch.chdir(tmp_path)  # the kernel runs elsewhere: a relative private path must not reach it as such
     bug_hunt_only(tmp_path)
     fill(COPIES, tmp_path / "in" / "alice", {}, names=("04_bug_hunt.ipynb",))
-    (tmp_path / "grades.json").write_text("{}")  # an earlier run's grades
+    (tmp_path / "grades.json").write_text("{}")  # an earlier run's grades (replaced: --force)
     targets = (tmp_path / "in" / "alice" / "04_bug_hunt.ipynb", tmp_path / "grades.json")
     peeks = [f"open({str(path)!r}).read()" for path in targets]
     fill(COPIES, tmp_path / "in" / "mallory", {}, {"04_bug_hunt.ipynb": peeks}, names=("04_bug_hunt.ipynb",))
-    assert main(["exercises", "grade", "in", "--out", "grades.csv", "--source", "solutions", "--time-limit", "5"]) == 0
+    argv = ["exercises", "grade", "in", "--out", "grades.csv", "--source", "solutions", "--time-limit", "5", "--force"]
+    assert main(argv) == 0
     notes = json.loads((tmp_path / "grades.json").read_text())["students"]["mallory"]["notebooks"]
     notes = notes["04_bug_hunt.ipynb"]["notes"]
     assert len(notes) == 2 and all("PermissionError" in note for note in notes), notes
@@ -336,7 +337,7 @@ def test_a_misnamed_or_misplaced_notebook_is_not_submitted_and_the_note_says_wha
     (submissions / "loose.ipynb").write_text("{}")
     (submissions / "grades-feedback").mkdir()  # the feedback of an earlier run, with --out inside SUBMISSIONS
     out = submissions / "grades.csv"
-    assert main(["exercises", "grade", str(submissions), "--out", str(out), "--source", str(source)]) == 0
+    assert main(["exercises", "grade", str(submissions), "--out", str(out), "--source", str(source), "--force"]) == 0
     printed = capsys.readouterr().out
     rows = {row["student"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
     assert sorted(rows) == ["alice", "bob", "carol"]
@@ -361,3 +362,43 @@ def test_one_student_is_one_student(tmp_path, capsys):
     (tmp_path / "in" / "carol").mkdir(parents=True)
     assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(tmp_path / "g.csv")]) == 0
     assert "graded 1 student in" in capsys.readouterr().out
+
+
+def test_grades_of_an_earlier_run_are_kept_unless_forced_and_then_replaced_whole(tmp_path, capsys):
+    (tmp_path / "in" / "carol").mkdir(parents=True)  # nothing to run: quick
+    out, feedback = tmp_path / "grades.csv", tmp_path / "grades-feedback"
+    feedback.mkdir()
+    (feedback / "a student who left.txt").write_text("stale")
+    out.write_text("student,points\ncarol,25\n")  # the teacher added the written answers' points by hand
+    argv = ["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", str(bug_hunt_only(tmp_path))]
+    assert main(argv) == 2
+    error = capsys.readouterr()
+    assert "grades.csv and grades-feedback already exist" in error.err and "--force" in error.err
+    assert "[1/" not in error.out and out.read_text() == "student,points\ncarol,25\n"
+    assert main([*argv, "--force"]) == 0
+    assert sorted(path.name for path in feedback.iterdir()) == ["carol.txt"]  # no stale feedback left
+    assert out.read_text().startswith("student,points,out_of,")
+
+
+@pytest.mark.parametrize("blocker", ["grades.json", "grades-feedback/carol.txt", "/proc/g.csv"])
+def test_an_output_that_cannot_be_written_is_refused_before_grading_and_nothing_is_written(tmp_path, capsys, blocker):
+    if blocker.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux's /proc")
+    (tmp_path / "in" / "carol").mkdir(parents=True)
+    out = Path(blocker) if blocker.startswith("/") else tmp_path / "grades.csv"  # /proc: nobody may write there
+    if out.parent != Path("/proc"):
+        (tmp_path / blocker).mkdir(parents=True)  # a folder where a file goes
+    source = str(bug_hunt_only(tmp_path))
+    assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", source, "--force"]) == 2
+    error = capsys.readouterr()
+    assert "[1/" not in error.out and "--out" in error.err, error.err
+    assert not (tmp_path / "grades.csv").exists()
+
+
+def test_a_failure_while_writing_leaves_no_partial_set_of_grades(tmp_path, capsys):
+    (tmp_path / "in" / ("x" * 252)).mkdir(parents=True)  # a name the file system takes, but not with ".txt" added
+    out = tmp_path / "grades.csv"
+    source = str(bug_hunt_only(tmp_path))
+    assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", source]) == 2
+    assert "File name too long" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in", "solutions"]

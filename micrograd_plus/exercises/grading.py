@@ -18,20 +18,16 @@ Written: `out` (a CSV, one row per student: points, and each exercise's status a
 name with .json (every message), and a folder `<name>-feedback/` with one text file per student.
 """
 
-import csv
-import io
-import json
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..files import write_atomically
 from . import get_exercise
 from .assignment import Assignment, Check, nbgrader_metadata, read_assignment
 from .checking import ERROR, PASSED, Result
+from .grade_files import GradeFiles
 from .kernels import require_kernels, run_notebook
 from .student_copies import cell_source, default_source, read_notebook
 from .submissions import find_notebooks, student_folders
@@ -49,6 +45,18 @@ class ClassGrades:
     students: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)  # for the teacher: notebooks that were not graded
+    files: list[Path] = field(default_factory=list)  # what was written: the CSV, the JSON, the feedback folder
+
+    def summary(self) -> str:
+        """The end of a run, for the teacher: how many students, the files written, and what was not graded."""
+        count, missed = len(self.students), len(self.warnings)
+        table, details, feedback = self.files
+        wrote = f"wrote {table}, {details} and {feedback}/"
+        lines = [f"graded {count} student{'s' * (count != 1)} in {self.seconds:.1f} s: {wrote}"]
+        if missed:
+            lines.append(f"{missed} notebook{'s' * (missed != 1)} not graded; check:")
+            lines += [f"  {warning}" for warning in self.warnings]
+        return "\n".join(lines)
 
 
 def grade(
@@ -57,25 +65,25 @@ def grade(
     source: str | Path | None = None,
     time_limit: float = 60.0,
     progress: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> ClassGrades:
     """Grade every student's notebooks in `submissions`; write `out` (CSV), its .json and its feedback folder.
 
     `time_limit` is in seconds, per cell of a notebook and per exercise check. `progress` receives one line
     per notebook. Nothing a student's notebook does stops the run; each problem is reported in its grade.
+    Earlier grades at `out` are an error unless `force` (see grade_files.py).
     """
     started = time.perf_counter()
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit < math.inf:
         raise ValueError(f"the time limit must be a positive number of seconds, got {time_limit!r}")
     submissions, out = Path(submissions), Path(out)
     assignments = read_assignment(default_source() if source is None else source)
-    feedback = out.parent / f"{out.stem}-feedback"
-    students, warnings = student_folders(submissions, skip=(feedback.resolve(),))
-    _check_output(out)
+    files = GradeFiles(out, force)  # checked before any work
+    students, warnings = student_folders(submissions, skip=(files.feedback.resolve(),))
     require_kernels()
     # what a student's code may not read while it runs: the other students' work, the grades, the solutions;
     # resolved here, since the kernel runs in a folder of its own, where a relative path means another place
-    private = [submissions, out, out.with_suffix(".json"), feedback]
-    private = [path.resolve() for path in (*private, Path(source or default_source()))]
+    private = [path.resolve() for path in (submissions, *files.paths, Path(source or default_source()))]
     grades = ClassGrades([check for assignment in assignments for check in assignment.checks], warnings=warnings)
     total, done = len(students) * len(assignments), 0
     for student, folder in students:
@@ -99,23 +107,9 @@ def grade(
         record["out_of"] = sum(e["out_of"] for e in exercises)
         record["by_hand"] = sum(w["out_of"] for nb in record["notebooks"].values() for w in nb["written"])
     grades.seconds = time.perf_counter() - started
-    _write(grades, assignments, out)
+    files.write(grades, assignments)
+    grades.files = files.paths
     return grades
-
-
-def _check_output(out: Path) -> None:
-    """Refuse, before any work, an --out that is a folder, or whose folder cannot be made or written to."""
-    if out.is_dir():
-        raise ValueError(f"--out {out} is a folder; give the name of the CSV file to write, e.g. grades.csv")
-    blocker = next((p for p in out.parents if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise ValueError(f"--out {out} cannot be written: {blocker} is a file, not a folder")
-    feedback = out.parent / f"{out.stem}-feedback"
-    if feedback.exists() and not feedback.is_dir():
-        raise ValueError(f"--out {out}: the feedback folder {feedback} is a file; move it or choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(out.parent, os.W_OK):
-        raise PermissionError(f"--out {out}: cannot write to the folder {out.parent}; choose another --out")
 
 
 def _grade_notebook(assignment: Assignment, path: Path | None, time_limit: float, private: list[Path]) -> dict:
@@ -176,63 +170,3 @@ def _code_cells(notebook: dict) -> list[tuple[int, str]]:
             continue
         cells.append((number, cell_source(cell)))
     return cells
-
-
-# ---- the files: CSV, JSON, one feedback file per student ------------------------------------------
-
-
-def _write(grades: ClassGrades, assignments: list[Assignment], out: Path) -> None:
-    names = [check.exercise for check in grades.exercises]
-    written_ids = [w.grade_id for a in assignments for w in a.written]
-    header = ["student", "points", "out_of", *names, *(f"{name} points" for name in names), *written_ids]
-    header += [f"{grade_id} points" for grade_id in written_ids]  # left empty, for the teacher to fill in
-    buffer = io.StringIO()
-    table = csv.writer(buffer, lineterminator="\n")
-    table.writerow(header)
-    feedback = out.parent / f"{out.stem}-feedback"
-    files = {}
-    for student, record in grades.students.items():
-        results = {e["exercise"]: e for nb in record["notebooks"].values() for e in nb["exercises"]}
-        written = {w["grade_id"]: w for nb in record["notebooks"].values() for w in nb["written"]}
-        table.writerow(
-            [
-                student,
-                _number(record["points"]),
-                _number(record["out_of"]),
-                *(results[name]["status"] for name in names),
-                *(_number(results[name]["points"]) for name in names),
-                *(written[grade_id]["status"] for grade_id in written_ids),
-                *("" for _ in written_ids),
-            ]
-        )
-        files[feedback / f"{student}.txt"] = _feedback(student, record)
-    summary = {"seconds": round(grades.seconds, 2), "students": grades.students}
-    write_atomically(out, buffer.getvalue())
-    write_atomically(out.with_suffix(".json"), json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
-    for path, text in files.items():
-        write_atomically(path, text)
-
-
-def _number(points: float) -> str:
-    return f"{points:g}"
-
-
-def _feedback(student: str, record: dict) -> str:
-    points, by_hand = f"{_number(record['points'])} of {_number(record['out_of'])}", record["by_hand"]
-    if by_hand:  # the written answers' points are the teacher's to give
-        points += f" auto-graded points ({_number(by_hand)} more to grade by hand)"
-    lines = [f"Feedback for {student}: {points if by_hand else points + ' points'}", ""]
-    if record["notes"]:
-        lines += [f"note: {note}" for note in record["notes"]] + [""]
-    for notebook, result in record["notebooks"].items():
-        lines.append(notebook)
-        for e in result["exercises"]:
-            lines.append(f"  {e['exercise']} ({_number(e['points'])}/{_number(e['out_of'])}): {e['status']}.")
-            lines.append(f"    {e['message']}")
-        for w in result["written"]:
-            points = f"{_number(w['out_of'])} point{'s' if w['out_of'] != 1 else ''}"
-            where = f" ({w['message']})" if w.get("message") else ""
-            lines.append(f"  written answer {w['grade_id']} ({points}): {w['status']}{where}.")
-        lines.extend(f"  note: {note}" for note in result["notes"])
-        lines.append("")
-    return "\n".join(lines)

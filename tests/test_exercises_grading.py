@@ -139,7 +139,10 @@ def test_a_teacher_grades_a_class_of_three_students(tmp_path, capsys):
     assert "your code tried to stop Python (SystemExit: 3" in feedback["mallory"]
     assert "checking your answer ran for more than 3 s and was stopped" in feedback["mallory"]
     assert "root.grad is still 0, and so is every other gradient" in feedback["mallory"]
-    assert "note: cell 9 stopped the kernel; the cells after it ran without it" in feedback["mallory"]
+    assert (
+        "note: the cell starting `import os` stopped the kernel; the cells after it ran without it"
+        in feedback["mallory"]
+    )
     assert "forged" not in json.dumps(feedback)
     details = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert details["students"]["alice"]["notebooks"]["04_bug_hunt.ipynb"]["written"][0]["answer"].startswith("In words")
@@ -157,7 +160,9 @@ def test_a_missing_or_damaged_notebook_is_graded_not_a_crash(tmp_path):
     assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", str(source)]) == 0
     rows = {row["student"]: row for row in csv.DictReader(out.open())}
     assert (rows["carol"]["zero_grad_bug"], rows["dave"]["zero_grad_bug"]) == ("not submitted", "error")
-    assert "the notebook could not be read" in (tmp_path / "grades-feedback" / "dave.txt").read_text()
+    dave = (tmp_path / "grades-feedback" / "dave.txt").read_text()
+    assert "note: 04_bug_hunt.ipynb could not be read: save it again from Jupyter (details: Expecting property" in dave
+    assert dave.count("Expecting property") == 1 and str(tmp_path) not in dave
     header = ["student", "points", "out_of", "zero_grad_bug", "zero_grad_bug points"]
     header += ["written_zero_grad", "written_zero_grad points"]  # the teacher fills in the written answer's points
     assert out.read_text().splitlines()[0] == ",".join(header)
@@ -267,13 +272,19 @@ def test_with_relative_paths_a_notebook_still_cannot_read_a_classmates_work_or_e
     fill(COPIES, tmp_path / "in" / "alice", {}, names=("04_bug_hunt.ipynb",))
     (tmp_path / "grades.json").write_text("{}")  # an earlier run's grades (replaced: --force)
     targets = (tmp_path / "in" / "alice" / "04_bug_hunt.ipynb", tmp_path / "grades.json")
-    peeks = [f"open({str(path)!r}).read()" for path in targets]
-    fill(COPIES, tmp_path / "in" / "mallory", {}, {"04_bug_hunt.ipynb": peeks}, names=("04_bug_hunt.ipynb",))
+    peeks = [f"# a peek\nopen({str(path)!r}).read()" for path in targets]
+    cells = [*peeks, "x = 1\ndef broken(:\n    pass"]
+    fill(COPIES, tmp_path / "in" / "mallory", {}, {"04_bug_hunt.ipynb": cells}, names=("04_bug_hunt.ipynb",))
     argv = ["exercises", "grade", "in", "--out", "grades.csv", "--source", "solutions", "--time-limit", "5", "--force"]
     assert main(argv) == 0
     notes = json.loads((tmp_path / "grades.json").read_text())["students"]["mallory"]["notebooks"]
     notes = notes["04_bug_hunt.ipynb"]["notes"]
-    assert len(notes) == 2 and all("PermissionError" in note for note in notes), notes
+    quoted = [f"open({str(path)!r}).read()" for path in targets]  # each cell's first line of code, cut at 60
+    assert notes == [
+        f"the cell starting `{line[:59]}…` raised PermissionError on its line 2: reading {path} is not allowed "
+        "while the grader runs your notebook"
+        for line, path in zip(quoted, targets, strict=True)
+    ] + ["the cell starting `x = 1` raised SyntaxError on its line 2: invalid syntax"]
 
 
 STRIPPED = "metadata stripped"

@@ -123,25 +123,27 @@ def _grade_notebook(assignment: Assignment, path: Path | None, time_limit: float
             {**asdict(missing), "exercise": c.exercise, "points": 0.0, "out_of": c.points} for c in assignment.checks
         ]
         return {"exercises": exercises, "written": assignment.written_answers(None), "notes": notes}
+    try:
+        notebook = read_notebook(path)
+        cells = _code_cells(notebook)
+    except (OSError, ValueError) as error:
+        notebook = None
+        # the decoder's own words, once; read_notebook's message would show the teacher's path to the student
+        details = error.strerror if isinstance(error, OSError) else str(error.__context__ or error)
+        notes.append(f"{assignment.notebook} could not be read: save it again from Jupyter (details: {details})")
+        broken = {"status": ERROR, "message": "the notebook could not be read (see the note below)."}
+        outcomes = {check.exercise: broken for check in assignment.checks}
     else:
-        try:
-            notebook = read_notebook(path)
-            cells = _code_cells(notebook)
-        except (OSError, ValueError) as error:
-            notes.append(str(error))
-            broken = {"status": ERROR, "message": f"the notebook could not be read: {error}"}
-            outcomes = {check.exercise: broken for check in assignment.checks}
-        else:
-            reports = [
-                (
-                    check.exercise,
-                    "from micrograd_plus.exercises.sandbox import report\n"
-                    f"report({check.exercise!r}, lambda: ({check.answer}), {time_limit!r})",
-                )
-                for check in assignment.checks
-            ]
-            run = run_notebook(cells, reports, time_limit, private)
-            outcomes, notes = run.outcomes, run.notes
+        reports = [
+            (
+                check.exercise,
+                "from micrograd_plus.exercises.sandbox import report\n"
+                f"report({check.exercise!r}, lambda: ({check.answer}), {time_limit!r})",
+            )
+            for check in assignment.checks
+        ]
+        run = run_notebook(cells, reports, time_limit, private)
+        outcomes, notes = run.outcomes, run.notes
     exercises = []
     for check in assignment.checks:
         result = get_exercise(check.exercise).verdict(outcomes.get(check.exercise))
@@ -157,16 +159,13 @@ def _grade_notebook(assignment: Assignment, path: Path | None, time_limit: float
     return {"exercises": exercises, "written": assignment.written_answers(notebook), "notes": notes}
 
 
-def _code_cells(notebook: dict) -> list[tuple[int, str]]:
-    """(number, source) of each code cell to run: all but the check cells, which the reports replace."""
+def _code_cells(notebook: dict) -> list[str]:
+    """The source of each code cell to run: all but the check cells, which the reports replace."""
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ValueError("the notebook has no list of cells; is it damaged?")
-    cells = []
-    for number, cell in enumerate(notebook["cells"], 1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        meta = nbgrader_metadata(cell)
-        if meta.get("grade") and not meta.get("solution"):
-            continue
-        cells.append((number, cell_source(cell)))
-    return cells
+    code = [cell for cell in notebook["cells"] if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    return [cell_source(cell) for cell in code if not _is_check(nbgrader_metadata(cell))]
+
+
+def _is_check(meta: dict) -> bool:
+    return bool(meta.get("grade") and not meta.get("solution"))

@@ -14,8 +14,9 @@ exercise and carrying its points, and the written answers, left to the teacher. 
 runs in a fresh kernel (see kernels.py): the student's cells, then one report per exercise.
 The reports are plain data that are judged here, in a process where no student code ever ran.
 
-Written: `out` (a CSV, one row per student: points, and each exercise's status and points), the same
-name with .json (every message), and a folder `<name>-feedback/` with one text file per student.
+Written (see grade_files.py): `out` (a CSV, one row per student: points, and each exercise's status and
+points), the same name with .json (every message), and a folder `<name>-feedback/` with one text file per
+student. A summary for the teacher (ClassGrades.summary()) lists the notebooks that were not graded.
 """
 
 import math
@@ -118,10 +119,8 @@ def _grade_notebook(assignment: Assignment, path: Path | None, time_limit: float
     outcomes: dict[str, object] = {}
     notebook: dict | None = None
     if path is None:
-        missing = Result("", NOT_SUBMITTED, f"{assignment.notebook} was not submitted.")
-        exercises = [
-            {**asdict(missing), "exercise": c.exercise, "points": 0.0, "out_of": c.points} for c in assignment.checks
-        ]
+        missing = {"status": NOT_SUBMITTED, "message": f"{assignment.notebook} was not submitted.", "points": 0.0}
+        exercises = [{"exercise": check.exercise, **missing, "out_of": check.points} for check in assignment.checks]
         return {"exercises": exercises, "written": assignment.written_answers(None), "notes": notes}
     try:
         notebook = read_notebook(path)

@@ -166,7 +166,7 @@ def test_a_missing_or_damaged_notebook_is_graded_not_a_crash(tmp_path):
     header = ["student", "points", "out_of", "zero_grad_bug", "zero_grad_bug points"]
     header += ["written_zero_grad", "written_zero_grad points"]  # the teacher fills in the written answer's points
     assert out.read_text().splitlines()[0] == ",".join(header)
-    assert rows["carol"]["written_zero_grad points"] == ""
+    assert (rows["carol"]["written_zero_grad"], rows["carol"]["written_zero_grad points"]) == ("not submitted", "")
     carol = (tmp_path / "grades-feedback" / "carol.txt").read_text()
     assert carol.startswith("Feedback for carol: 0 of 2 auto-graded points (1 more to grade by hand)\n")
 

@@ -90,10 +90,10 @@ def _answer_cell(written: Written, cells: list[dict]) -> int | None:
     for index, cell in enumerate(cells):
         if nbgrader_metadata(cell).get("grade_id") == written.grade_id:
             return index
-    question = sorted(_lines(written.stub) - {MARKDOWN_STUB}, key=written.stub.index)[:1]
-    for wanted in (question, [MARKDOWN_STUB]):
+    question = next((line.strip() for line in written.stub.splitlines() if line.strip() not in ("", MARKDOWN_STUB)), "")
+    for wanted in filter(None, (question, MARKDOWN_STUB)):
         for index, cell in enumerate(cells):
-            if wanted and cell.get("cell_type") == "markdown" and wanted[0] in cell_source(cell):
+            if cell.get("cell_type") == "markdown" and wanted in cell_source(cell):
                 return index
     return None
 

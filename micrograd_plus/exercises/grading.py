@@ -121,7 +121,8 @@ def _grade_notebook(assignment: Assignment, path: Path | None, time_limit: float
     if path is None:
         missing = {"status": NOT_SUBMITTED, "message": f"{assignment.notebook} was not submitted.", "points": 0.0}
         exercises = [{"exercise": check.exercise, **missing, "out_of": check.points} for check in assignment.checks]
-        return {"exercises": exercises, "written": assignment.written_answers(None), "notes": notes}
+        written = [{**answer, "status": NOT_SUBMITTED} for answer in assignment.written_answers(None)]
+        return {"exercises": exercises, "written": written, "notes": notes}
     try:
         notebook = read_notebook(path)
         cells = _code_cells(notebook)

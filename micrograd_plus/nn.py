@@ -1,5 +1,5 @@
 """Module, Neuron, Layer, MLP: networks whose parameters are Values. Parameters are found by walking each
-module's attributes in the order they were set (`vars(self)`): a module is just a class that stores Values,
+module's attributes in the order they were set (`vars(self)`): a module is just a class that stores leaf Values,
 Modules, or lists of them."""
 
 import math
@@ -92,7 +92,7 @@ class Module:
 
 
 def _named_values(item: object, name: str) -> Iterator[tuple[str, Value]]:
-    if isinstance(item, Value):
+    if isinstance(item, Value) and not item._children:  # a leaf; a result kept for later (self.out = ...) is not one
         yield name, item
     elif isinstance(item, Module):
         yield from item.named_parameters(name + ".")

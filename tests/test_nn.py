@@ -243,6 +243,9 @@ def test_a_custom_module_finds_its_parameters_by_attribute():
     model = Affine()
     assert [name for name, _ in model.named_parameters()] == ["scale", "inner.w.0", "inner.b"]
     assert isinstance(model(1.0), Value)
+    model.out = model(1.0)  # a result kept for later, as makemore's layers keep self.out: not a parameter
+    assert [name for name, _ in model.named_parameters()] == ["scale", "inner.w.0", "inner.b"]
+    Affine().load_state_dict(model.state_dict())
 
 
 def test_a_shared_weight_is_one_parameter_as_in_pytorch():

@@ -112,7 +112,7 @@ def train(version: str, steps: int, batch_size: int) -> Run:
         wall, cpu = time.perf_counter(), time.process_time()
         with no_gc():
             loss = loss_of(batch)
-            optimizer.zero_grad()
+            optimizer.zero_grad(set_to_none=False)  # every weight gets a grad, 0 if unused, as the fused embedding
             loss.backward()
             graph_done = time.process_time()
             optimizer.step()

@@ -317,17 +317,14 @@ def _grade_options(parser: argparse.ArgumentParser) -> None:
         "--time-limit", type=float, default=60.0, metavar="SECONDS",
         help="seconds each notebook cell and each exercise check may run (default: 60)",
     )  # fmt: skip
+    parser.add_argument("--force", action="store_true", help="replace an earlier run's grades (by default: an error)")
 
 
 def _run_grade(args: argparse.Namespace) -> None:
     from .exercises.grading import grade  # imports nbclient, which only grading needs
 
-    grades = grade(args.submissions, args.out, args.source, args.time_limit, progress=print)
-    out = args.out
-    print(
-        f"graded {len(grades.students)} students in {grades.seconds:.1f} s: wrote {out}, "
-        f"{out.with_suffix('.json')} and {out.parent / (out.stem + '-feedback')}/"
-    )
+    grades = grade(args.submissions, args.out, args.source, args.time_limit, progress=print, force=args.force)
+    print(grades.summary())
 
 
 SUBCOMMANDS = (

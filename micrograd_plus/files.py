@@ -120,10 +120,13 @@ class OutputFolder:
 
     writes into a hidden staging folder inside `out`; when the block ends the files are moved into `out`
     together. If anything fails, nothing is left behind (not even the folders made for it), and the error
-    names `out`, never a temporary file.
+    names `out`, never a temporary file. Each of `folders` is a subfolder written whole: at the end it
+    replaces the folder of that name, so no file of an earlier run is left in it.
     """
 
-    def __init__(self, folder: str | os.PathLike, names: Iterable[str], option: str = "--out"):
+    def __init__(
+        self, folder: str | os.PathLike, names: Iterable[str], option: str = "--out", folders: Iterable[str] = ()
+    ):
         if not str(folder).strip():  # Path("") is ".": the files would land in the current folder unasked
             raise ValueError(
                 f"{option} {str(folder)!r} names no folder; give the name of a folder for the output files "
@@ -131,6 +134,7 @@ class OutputFolder:
             )
         self.folder = Path(folder)
         self.names = list(names)
+        self.folders = list(folders)
         self.option = option
         self.check()
 
@@ -150,6 +154,12 @@ class OutputFolder:
                 f"{where} holds a folder named {taken[0]!r} where this command writes its file {taken[0]!r}; "
                 "move that folder away or choose another output folder"
             )
+        taken = [name for name in self.folders if (self.folder / name).exists() and not (self.folder / name).is_dir()]
+        if taken:
+            raise ValueError(
+                f"{where} holds a file named {taken[0]!r} where this command writes its folder {taken[0]!r}; "
+                "move that file away or choose another output folder"
+            )
         try:
             Path(tempfile.mkdtemp(dir=existing, prefix=".write-check-")).rmdir()
         except OSError as error:
@@ -168,12 +178,23 @@ class OutputFolder:
             self.folder.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=".staging-"))
             yield staging
-            unexpected = sorted(path.name for path in staging.iterdir() if path.name not in self.names)
+            unexpected = sorted(p.name for p in staging.iterdir() if p.name not in self.names + self.folders)
             if unexpected:
                 raise RuntimeError(f"OutputFolder was not told of the files {unexpected}; add them to its names")
-            for name in self.names:
-                if (staging / name).exists():
-                    os.replace(staging / name, self.folder / name)
+            earlier = staging / ".earlier"  # an earlier run's folders go here, and are removed with the staging
+            earlier.mkdir()
+            for name in self.folders:
+                if (staging / name).is_dir() and (self.folder / name).is_dir():
+                    os.replace(self.folder / name, earlier / name)
+            try:
+                for name in self.folders + self.names:
+                    if (staging / name).exists():
+                        os.replace(staging / name, self.folder / name)
+            except OSError:
+                for folder in earlier.iterdir():  # put back what was not replaced yet
+                    with contextlib.suppress(OSError):
+                        os.rename(folder, self.folder / folder.name)
+                raise
             done = True
         except OSError as error:
             reason = (error.strerror or str(error)).replace(str(staging), str(self.folder))

@@ -22,6 +22,8 @@ from .gpt_functional import (
     attention_rule,
     attention_scores,
     causal_self_attention,
+    embedding,
+    embedding_rule,
     feed_forward,
     feed_forward_rule,
     linear_layer,
@@ -213,12 +215,7 @@ class GPT(Module):
         The same maths, step for step: each module's rule of gpt_functional.py is the one its node runs.
         """
         targets, lengths = self._targets(batch), [len(tokens) - 1 for tokens in batch]
-        xs = [
-            [a.data + b.data for a, b in zip(self.wte[token], self.wpe[position])]
-            for tokens in batch
-            for position, token in enumerate(tokens[:-1])
-        ]
-        xs = [_norm(x) for x in xs]
+        xs = [_norm(x) for x in embedding_rule(_data(self.wte), _data(self.wpe), [t[:-1] for t in batch])[0]]
         for layer in self.layers:
             attn, mlp = layer.attn, layer.mlp
             weights = [_data(w) for w in (attn.wq, attn.wk, attn.wv, attn.wo)]
@@ -238,11 +235,11 @@ class GPT(Module):
 
     def embed(self, tokens: Sequence[int]) -> list[list[Value]]:
         """The vector each token starts as: norm(its token embedding + its position's), the input of layer 0."""
-        return [rms_norm(_add(self.wte[token], self.wpe[position])) for position, token in enumerate(tokens)]
+        return [rms_norm(x) for x in embedding(self.wte, self.wpe, [tokens])]
 
     def _hidden(self, sequences: Sequence[Sequence[int]]) -> list[list[Value]]:
         """The last block's vector at every position of `sequences`, one after another."""
-        xs = [x for tokens in sequences for x in self.embed(tokens)]
+        xs = [rms_norm(x) for x in embedding(self.wte, self.wpe, sequences)]  # one node for the whole batch
         lengths = [len(tokens) for tokens in sequences]
         for layer in self.layers:
             xs = layer(xs, lengths)

@@ -22,12 +22,14 @@ from .floats import ZERO_SLOPE
 __all__ = [
     "node_with_outputs",
     "rms_scale",
+    "embedding_rule",
     "linear_rule",
     "feed_forward_rule",
     "attention_rule",
     "next_token_loss_rule",
     "cross_entropy_rule",
     "rms_norm",
+    "embedding",
     "attention_scores",
     "softmax_cross_entropy",
     "linear_layer",
@@ -197,6 +199,26 @@ def attention_rule(
     return _products(o, wo), backward, weights
 
 
+def embedding_rule(te: Floats, pe: Floats, sequences: Sequence[Sequence[int]]) -> tuple[Floats, Callable]:
+    """x = te[token] + pe[position] at every position of every sequence (torch's two nn.Embedding lookups).
+
+    Its backward is dense, as torch's is: d loss/d te and d loss/d pe are whole matrices, each row the sum of G
+    over the places that read it, and 0 for a token or position the batch never read. (Adam then moves those rows
+    too, on the momentum of earlier steps, exactly as torch.optim.Adam moves an embedding's rows.)
+    """
+    places = [(token, position) for tokens in sequences for position, token in enumerate(tokens)]
+    x = [[a + b for a, b in zip(te[token], pe[position])] for token, position in places]
+
+    def backward(grads: Floats) -> tuple[Floats, Floats]:
+        d_te, d_pe = [[0.0] * len(row) for row in te], [[0.0] * len(row) for row in pe]
+        for (token, position), g in zip(places, grads):
+            d_te[token] = [a + b for a, b in zip(d_te[token], g)]
+            d_pe[position] = [a + b for a, b in zip(d_pe[position], g)]
+        return d_te, d_pe
+
+    return x, backward
+
+
 def cross_entropy_rule(logits: Sequence[float], target: int) -> tuple[float, list[float]]:
     """-ln softmax(logits)[target] = logsumexp(logits) - logits[target], and its derivatives.
 
@@ -270,6 +292,12 @@ def softmax_cross_entropy(logits: Sequence[Value], target: int) -> Value:
         raise ValueError(f"target must be a class index in 0..{len(children) - 1}, got {target!r}")
     loss, slopes = cross_entropy_rule([v.data for v in children], target)
     return Value(loss, children, tuple(slopes), "cross-entropy")
+
+
+def embedding(wte: Matrix, wpe: Matrix, sequences: Sequence[Sequence[int]]) -> list[list[Value]]:
+    """wte[token] + wpe[position] at every position of `sequences` (embedding_rule), as one node: every row of both
+    tables is a child, so every one gets a gradient, as in torch (0 where the batch has no such token)."""
+    return node_with_outputs("embedding", (wte, wpe), *embedding_rule(_data(wte), _data(wpe), sequences))
 
 
 def linear_layer(xs: Matrix, weight: Matrix) -> list[list[Value]]:

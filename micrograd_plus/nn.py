@@ -1,5 +1,5 @@
 """Module, Neuron, Layer, MLP: networks whose parameters are Values. Parameters are found by walking each
-module's attributes in the order they were set (`vars(self)`): a module is just a class that stores Values,
+module's attributes in the order they were set (`vars(self)`): a module is just a class that stores leaf Values,
 Modules, or lists of them."""
 
 import math
@@ -12,6 +12,7 @@ from .functional import linear
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "as_rng", "check_count", "check_inputs"]
 
+Seed = int | random.Random  # an int seeds a new generator; a random.Random is shared, drawn from in turn
 ACTIVATIONS = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": lambda z: z}
 
 
@@ -32,7 +33,7 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter in named_parameters() order (MLP: layer by layer, neuron by neuron, weights then bias)."""
-        return [p for _, p in self.named_parameters()]
+        return list(dict.fromkeys(p for _, p in self.named_parameters()))  # a shared (tied) weight once, as torch
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's grad before the next backward() (gradients accumulate), as in PyTorch:
@@ -91,7 +92,7 @@ class Module:
 
 
 def _named_values(item: object, name: str) -> Iterator[tuple[str, Value]]:
-    if isinstance(item, Value):
+    if isinstance(item, Value) and not item._children:  # a leaf; a result kept for later (self.out = ...) is not one
         yield name, item
     elif isinstance(item, Module):
         yield from item.named_parameters(name + ".")
@@ -102,16 +103,17 @@ def _named_values(item: object, name: str) -> Iterator[tuple[str, Value]]:
 
 def _check_activation(activation: str | None, nonlin: bool | None = None) -> str:
     """The activation's name (None is "linear"); micrograd's nonlin=True/False means "relu"/"linear"."""
-    if nonlin is not None:
-        if activation not in ("relu", None):
-            raise ValueError(f"pass activation= or micrograd's nonlin=, not both (got {activation!r} and {nonlin!r})")
-        activation = "relu" if nonlin else "linear"
-    if (activation or "linear") not in ACTIVATIONS:
+    if isinstance(activation, bool) and nonlin is None:  # micrograd's Neuron(nin, nonlin): nonlin comes second
+        activation, nonlin = None, activation
+    if nonlin is not None and activation not in ("relu", None):
+        raise ValueError(f"pass activation= or micrograd's nonlin=, not both (got {activation!r} and {nonlin!r})")
+    activation = (activation or "linear") if nonlin is None else ("relu" if nonlin else "linear")
+    if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {activation!r}")
-    return activation or "linear"
+    return activation
 
 
-def as_rng(seed: int | random.Random) -> random.Random:
+def as_rng(seed: Seed) -> random.Random:
     """A module's `seed` argument as a random.Random: an int seeds a new one, a Random is shared as it is."""
     if isinstance(seed, random.Random):
         return seed
@@ -144,7 +146,7 @@ class Neuron(Module):
     for nn.Linear), drawn from `seed` (an int or a random.Random): the same seed gives the same neuron, so share
     one random.Random among neurons you make one by one (as Layer does), or they all start, and stay, equal."""
 
-    def __init__(self, nin: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None):
+    def __init__(self, nin: int, activation: str = "relu", seed: Seed = 0, nonlin: bool | None = None):
         self.nin = check_count("nin", nin)
         self.activation = _check_activation(activation, nonlin)
         rng = as_rng(seed)
@@ -164,9 +166,7 @@ class Layer(Module):
     """`nout` neurons that all read the same `nin` inputs. Like micrograd's Layer, calling it returns a single
     Value when nout is 1, else a list; `outputs(x)` always returns the list."""
 
-    def __init__(
-        self, nin: int, nout: int, activation: str = "relu", seed: int | random.Random = 0, nonlin: bool | None = None
-    ):
+    def __init__(self, nin: int, nout: int, activation: str = "relu", seed: Seed = 0, nonlin: bool | None = None):
         self.nin, self.nout = nin, check_count("nout", nout)
         rng = as_rng(seed)
         self.neurons = [Neuron(nin, activation, rng, nonlin) for _ in range(nout)]  # each checks nin, activation
@@ -189,7 +189,7 @@ class MLP(Module):
     """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear. Returns a single Value
     when the last layer has one output, else a list of Values."""
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int | random.Random = 0):
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: Seed = 0):
         if not isinstance(nouts, Sequence) or isinstance(nouts, str) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, e.g. [16, 16, 1], got {nouts!r}")
         self.nin, self.activation = nin, _check_activation(activation)

@@ -66,7 +66,7 @@ class SGD(Optimizer):
     ):
         super().__init__(params, lr, weight_decay)
         self.momentum = _check_number("momentum", momentum)
-        self.dampening = float(dampening)
+        self.dampening = _check_number("dampening", dampening)
         if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         self.nesterov = nesterov
@@ -126,6 +126,6 @@ def _check_number(name: str, number: float, below: float = math.inf, positive: b
     if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise TypeError(f"{name} must be a number, got {type(number).__name__}: {number!r}")
     if not (number > 0.0 if positive else number >= 0.0) or not number < below:  # `not` catches nan too
-        below_text = f" and < {below:g}" if below < math.inf else ""
+        below_text = f" and < {below:g}" if below < math.inf else " and finite"
         raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}{below_text}, got {number!r}")
     return float(number)

@@ -95,10 +95,18 @@ def from_torch(module: "torch.nn.Module", model: Module) -> Module:
     """
     _torch_models()
     places = torch_names(model)
+    shapes: dict[str, tuple[int, ...]] = {}  # each tensor's shape, as the model's parameter names imply it
+    for _, tensor, index in places:
+        shapes[tensor] = tuple(max(size, i + 1) for size, i in zip(shapes.get(tensor, (0,) * len(index)), index))
+    given = {name: tuple(tensor.shape) for name, tensor in module.state_dict().items()}
+    problems = [f"no {name}" for name in shapes if name not in given]
+    problems += [f"{name} of shape {list(given[name])}, not {list(shape)}" for name, shape in shapes.items()
+                 if name in given and given[name] != shape]  # fmt: skip
+    problems += [f"{name}, which the model has no place for" for name in given if name not in shapes]
+    if problems:  # as torch's load_state_dict: a size mismatch is an error, never a slice of the weights
+        listed = "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
+        raise RuntimeError(f"the PyTorch module does not fit {model!r}: it has {listed}. Make it with to_torch(model)")
     tensors = {name: tensor.detach().double().tolist() for name, tensor in module.state_dict().items()}
-    missing = sorted({tensor for _, tensor, _ in places} - set(tensors))
-    if missing:
-        raise RuntimeError(f"the PyTorch module has no {missing}; make it with to_torch(model) for this {model!r}")
     state = {}
     for (name, _), (_, tensor, index) in zip(model.named_parameters(), places):
         number = tensors[tensor]

@@ -71,7 +71,7 @@ def test_a_usage_error_in_any_subcommand_is_one_line_and_exit_2(words, capsys):
         (["moons", "--steps", "x"], "micrograd-plus moons: error: argument --steps: invalid int value: 'x'"),
         (["moons", "--steps", "-3"], "micrograd-plus moons: error: steps must be a positive whole number, got -3"),
         (["house-prices", "--hidden", "0"], "each hidden layer size must be a positive whole number, got 0"),
-        (["house-prices", "--lr", "-1"], "micrograd-plus house-prices: error: lr must be >= 0, got -1.0"),
+        (["house-prices", "--lr", "-1"], "micrograd-plus house-prices: error: lr must be >= 0 and finite, got -1.0"),
         (["attention", "--steps", "0"], "micrograd-plus attention: error: steps must be a positive whole number"),
         (["attention", "--length", "1"], "micrograd-plus attention: error: length must be a whole number >= 2"),
         (["attention", "--steps", "many"], "micrograd-plus attention: error: argument --steps: invalid int value"),

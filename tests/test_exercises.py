@@ -713,6 +713,7 @@ def test_a_teacher_can_switch_off_solution_and_the_last_hint():
         assert "switched off solution()" in cube_op.solution()
         assert cube_op.hint(3) == "Your teacher has switched off the last hint and solution(); hints 1 to 2 are on."
         assert cube_op.hint(2).startswith("Hint 2 of 3")
+        assert cube_op.hint(4) == "There are only 3 hints."  # and no promise of solution()
     finally:
         show_solutions(True)
     assert "def reference_cube" in cube_op.solution()

@@ -15,7 +15,8 @@ from micrograd_plus.__main__ import main
 from micrograd_plus.exercises.grading import read_assignment
 from micrograd_plus.exercises.student_copies import cell_source, notebook_text, read_notebook
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "notebooks" / "exercises" / "solutions"
+COPIES = Path(__file__).resolve().parents[1] / "notebooks" / "exercises"
+SOLUTIONS = COPIES / "solutions"
 NOTEBOOKS = ("01_derivatives.ipynb", "04_bug_hunt.ipynb")  # two notebooks keep the test quick
 
 WRONG = {
@@ -60,10 +61,16 @@ def train(model, xs, ys, steps, lr):
 HOSTILE_CELLS = {"01_derivatives.ipynb": ["import sys\nsys.exit(1)"], "04_bug_hunt.ipynb": ["import os\nos._exit(0)"]}
 
 
-def fill(copies: Path, folder: Path, answers: dict[str, str], extra: dict[str, list[str]] | None = None) -> None:
+def fill(
+    copies: Path,
+    folder: Path,
+    answers: dict[str, str],
+    extra: dict[str, list[str]] | None = None,
+    names: tuple[str, ...] = NOTEBOOKS,
+) -> None:
     """A student's submission: the student copies with `answers` in their solution cells (by grade id)."""
     folder.mkdir(parents=True)
-    for name in NOTEBOOKS:
+    for name in names:
         notebook = read_notebook(copies / name)
         solutions = {
             cell["metadata"].get("nbgrader", {}).get("grade_id"): cell
@@ -132,7 +139,10 @@ def test_a_teacher_grades_a_class_of_three_students(tmp_path, capsys):
     assert "your code tried to stop Python (SystemExit: 3" in feedback["mallory"]
     assert "checking your answer ran for more than 3 s and was stopped" in feedback["mallory"]
     assert "root.grad is still 0, and so is every other gradient" in feedback["mallory"]
-    assert "note: cell 9 stopped the kernel; the cells after it ran without it" in feedback["mallory"]
+    assert (
+        "note: the cell starting `import os` stopped the kernel; the cells after it ran without it"
+        in feedback["mallory"]
+    )
     assert "forged" not in json.dumps(feedback)
     details = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert details["students"]["alice"]["notebooks"]["04_bug_hunt.ipynb"]["written"][0]["answer"].startswith("In words")
@@ -149,8 +159,16 @@ def test_a_missing_or_damaged_notebook_is_graded_not_a_crash(tmp_path):
     out = tmp_path / "grades.csv"
     assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", str(source)]) == 0
     rows = {row["student"]: row for row in csv.DictReader(out.open())}
-    assert (rows["carol"]["zero_grad_bug"], rows["dave"]["zero_grad_bug"]) == ("not attempted", "error")
-    assert "the notebook could not be read" in (tmp_path / "grades-feedback" / "dave.txt").read_text()
+    assert (rows["carol"]["zero_grad_bug"], rows["dave"]["zero_grad_bug"]) == ("not submitted", "error")
+    dave = (tmp_path / "grades-feedback" / "dave.txt").read_text()
+    assert "note: 04_bug_hunt.ipynb could not be read: save it again from Jupyter (details: Expecting property" in dave
+    assert dave.count("Expecting property") == 1 and str(tmp_path) not in dave
+    header = ["student", "points", "out_of", "zero_grad_bug", "zero_grad_bug points"]
+    header += ["written_zero_grad", "written_zero_grad points"]  # the teacher fills in the written answer's points
+    assert out.read_text().splitlines()[0] == ",".join(header)
+    assert (rows["carol"]["written_zero_grad"], rows["carol"]["written_zero_grad points"]) == ("not submitted", "")
+    carol = (tmp_path / "grades-feedback" / "carol.txt").read_text()
+    assert carol.startswith("Feedback for carol: 0 of 2 auto-graded points (1 more to grade by hand)\n")
 
 
 @pytest.mark.parametrize(
@@ -238,3 +256,160 @@ def test_an_out_that_cannot_be_written_is_refused_before_any_notebook_runs(tmp_p
         assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out)]) != 0
         error = capsys.readouterr()
         assert "--out" in error.err and "[1/" not in error.out
+
+
+def bug_hunt_only(tmp_path: Path) -> Path:
+    """A solutions folder with one notebook, 04_bug_hunt (one check, one written answer): the quickest to grade."""
+    source = tmp_path / "solutions"
+    source.mkdir()
+    shutil.copy(SOLUTIONS / "04_bug_hunt.ipynb", source)
+    return source
+
+
+def test_with_relative_paths_a_notebook_still_cannot_read_a_classmates_work_or_earlier_grades(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the kernel runs elsewhere: a relative private path must not reach it as such
+    bug_hunt_only(tmp_path)
+    fill(COPIES, tmp_path / "in" / "alice", {}, names=("04_bug_hunt.ipynb",))
+    (tmp_path / "grades.json").write_text("{}")  # an earlier run's grades (replaced: --force)
+    targets = (tmp_path / "in" / "alice" / "04_bug_hunt.ipynb", tmp_path / "grades.json")
+    peeks = [f"# a peek\nopen({str(path)!r}).read()" for path in targets]
+    cells = [*peeks, "x = 1\ndef broken(:\n    pass"]
+    fill(COPIES, tmp_path / "in" / "mallory", {}, {"04_bug_hunt.ipynb": cells}, names=("04_bug_hunt.ipynb",))
+    argv = ["exercises", "grade", "in", "--out", "grades.csv", "--source", "solutions", "--time-limit", "5", "--force"]
+    assert main(argv) == 0
+    notes = json.loads((tmp_path / "grades.json").read_text())["students"]["mallory"]["notebooks"]
+    notes = notes["04_bug_hunt.ipynb"]["notes"]
+    quoted = [f"open({str(path)!r}).read()" for path in targets]  # each cell's first line of code, cut at 60
+    assert notes == [
+        f"the cell starting `{line[:59]}…` raised PermissionError on its line 2: reading {path} is not allowed "
+        "while the grader runs your notebook"
+        for line, path in zip(quoted, targets, strict=True)
+    ] + ["the cell starting `x = 1` raised SyntaxError on its line 2: invalid syntax"]
+
+
+STRIPPED = "metadata stripped"
+WRITTEN_CHANGES = {  # a change to the student copy of 04_bug_hunt: the written answer's status
+    "none": "not attempted",
+    "the placeholder deleted": "not attempted",
+    "the answer below the placeholder": "to grade by hand",
+    "the answer instead of the placeholder": "to grade by hand",
+    STRIPPED: "not attempted",
+    f"the answer below the placeholder, {STRIPPED}": "to grade by hand",
+    "the answer in a new cell below": "to grade by hand",
+    f"the answer in a new cell below, {STRIPPED}": "to grade by hand",
+    "the answer cell deleted, the answer in a new cell": "to grade by hand",
+}
+
+
+@pytest.mark.parametrize("change", WRITTEN_CHANGES)
+def test_a_written_answer_is_to_grade_by_hand_wherever_the_student_wrote_it(change):
+    assignment = next(a for a in read_assignment(SOLUTIONS) if a.notebook == "04_bug_hunt.ipynb")
+    notebook = read_notebook(COPIES / "04_bug_hunt.ipynb")
+    cells = notebook["cells"]
+    index = next(i for i, cell in enumerate(cells) if "YOUR ANSWER HERE" in cell_source(cell))
+    answer = "Right after backward(), zero_grad() wipes the gradients that step() needs."
+    text = cell_source(cells[index])
+    if "placeholder" in change:
+        replacement = {"deleted": "", "below": f"YOUR ANSWER HERE\n\n{answer}", "instead": answer}
+        text = text.replace("YOUR ANSWER HERE", next(v for k, v in replacement.items() if k in change))
+    cells[index]["source"] = text
+    if "new cell" in change:
+        cells.append({"cell_type": "markdown", "id": "mine", "metadata": {}, "source": answer})
+    if "deleted" in change and "cell" in change:
+        del cells[index]
+    if STRIPPED in change:
+        for cell in cells:
+            cell["metadata"] = {}
+    [written] = assignment.written_answers(notebook)
+    assert written["status"] == WRITTEN_CHANGES[change]
+    if "new cell" in change:
+        assert written["message"] == "check the markdown cells after the question"
+        assert answer in written["answer"]
+
+
+def test_a_misnamed_or_misplaced_notebook_is_not_submitted_and_the_note_says_what_it_may_be(tmp_path, capsys):
+    source = tmp_path / "solutions"
+    source.mkdir()
+    for name in ("01_derivatives.ipynb", "02_gradient_descent.ipynb", "03_training_loop.ipynb"):
+        shutil.copy(SOLUTIONS / name, source)
+    submissions = tmp_path / "in"
+    misnamed = {  # no notebook under its expected name: none runs, so this test is quick
+        "alice": ["alice/01_derivatives.ipynb", ".ipynb_checkpoints/01_derivatives-checkpoint.ipynb"],
+        "bob": ["01_derivatives (1).ipynb", "03_Training_Loop.ipynb", "02-gradient-descent.ipynb", "notes.ipynb"],
+        "carol": [],
+        "__MACOSX": ["alice/._01_derivatives.ipynb"],  # what macOS adds to a zip file
+        ".git": [],
+    }
+    for student, names in misnamed.items():
+        (submissions / student).mkdir(parents=True)
+        for name in names:
+            (submissions / student / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(COPIES / "01_derivatives.ipynb", submissions / student / name)
+    (submissions / "loose.ipynb").write_text("{}")
+    (submissions / "grades-feedback").mkdir()  # the feedback of an earlier run, with --out inside SUBMISSIONS
+    out = submissions / "grades.csv"
+    assert main(["exercises", "grade", str(submissions), "--out", str(out), "--source", str(source), "--force"]) == 0
+    printed = capsys.readouterr().out
+    rows = {row["student"]: row for row in csv.DictReader(out.open(encoding="utf-8"))}
+    assert sorted(rows) == ["alice", "bob", "carol"]
+    assert {row["cube_op"] for row in rows.values()} == {"not submitted"}
+    bob = (submissions / "grades-feedback" / "bob.txt").read_text(encoding="utf-8")
+    for note in (
+        "01_derivatives (1).ipynb was not graded: did you mean 01_derivatives.ipynb?",
+        "03_Training_Loop.ipynb was not graded: did you mean 03_training_loop.ipynb?",
+        "02-gradient-descent.ipynb was not graded: did you mean 02_gradient_descent.ipynb?",
+        "notes.ipynb was not graded: it is not one of the assignment's notebooks (01_derivatives.ipynb, ",
+    ):
+        assert note in bob and f"bob: {note}" in printed
+    alice = "alice/01_derivatives.ipynb was not graded: did you mean 01_derivatives.ipynb in the student's folder, "
+    alice += "not a subfolder?"
+    assert alice in (submissions / "grades-feedback" / "alice.txt").read_text() and f"alice: {alice}" in printed
+    assert "checkpoint" not in printed and "MACOSX" not in printed
+    assert f"{submissions / 'loose.ipynb'} is in no student's folder, so it was not graded" in printed
+    assert "graded 3 students in" in printed
+
+
+def test_one_student_is_one_student(tmp_path, capsys):
+    (tmp_path / "in" / "carol").mkdir(parents=True)
+    assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(tmp_path / "g.csv")]) == 0
+    assert "graded 1 student in" in capsys.readouterr().out
+
+
+def test_grades_of_an_earlier_run_are_kept_unless_forced_and_then_replaced_whole(tmp_path, capsys):
+    (tmp_path / "in" / "carol").mkdir(parents=True)  # nothing to run: quick
+    out, feedback = tmp_path / "grades.csv", tmp_path / "grades-feedback"
+    feedback.mkdir()
+    (feedback / "a student who left.txt").write_text("stale")
+    out.write_text("student,points\ncarol,25\n")  # the teacher added the written answers' points by hand
+    argv = ["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", str(bug_hunt_only(tmp_path))]
+    assert main(argv) == 2
+    error = capsys.readouterr()
+    assert "grades.csv and grades-feedback already exist" in error.err and "--force" in error.err
+    assert "[1/" not in error.out and out.read_text() == "student,points\ncarol,25\n"
+    assert main([*argv, "--force"]) == 0
+    assert sorted(path.name for path in feedback.iterdir()) == ["carol.txt"]  # no stale feedback left
+    assert out.read_text().startswith("student,points,out_of,")
+
+
+@pytest.mark.parametrize("blocker", ["grades.json", "grades-feedback/carol.txt", "/proc/g.csv"])
+def test_an_output_that_cannot_be_written_is_refused_before_grading_and_nothing_is_written(tmp_path, capsys, blocker):
+    if blocker.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("needs Linux's /proc")
+    (tmp_path / "in" / "carol").mkdir(parents=True)
+    out = Path(blocker) if blocker.startswith("/") else tmp_path / "grades.csv"  # /proc: nobody may write there
+    if out.parent != Path("/proc"):
+        (tmp_path / blocker).mkdir(parents=True)  # a folder where a file goes
+    source = str(bug_hunt_only(tmp_path))
+    assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", source, "--force"]) == 2
+    error = capsys.readouterr()
+    assert "[1/" not in error.out and "--out" in error.err, error.err
+    assert not (tmp_path / "grades.csv").exists()
+
+
+def test_a_failure_while_writing_leaves_no_partial_set_of_grades(tmp_path, capsys):
+    (tmp_path / "in" / ("x" * 252)).mkdir(parents=True)  # a name the file system takes, but not with ".txt" added
+    out = tmp_path / "grades.csv"
+    source = str(bug_hunt_only(tmp_path))
+    assert main(["exercises", "grade", str(tmp_path / "in"), "--out", str(out), "--source", source]) == 2
+    assert "File name too long" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in", "solutions"]

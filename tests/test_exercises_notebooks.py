@@ -16,6 +16,8 @@ import pytest
 from micrograd_plus.exercises import EXERCISES
 from micrograd_plus.exercises.grading import read_assignment
 from micrograd_plus.exercises.student_copies import (
+    HIDDEN_INSTRUCTIONS,
+    INSTRUCTIONS,
     SOLUTIONS_ONLY,
     cell_source,
     notebook_text,
@@ -128,3 +130,14 @@ def test_nbgrader_generates_the_assignment_and_autogrades_it_like_our_grader(tmp
     assert all(v[0] == 0 for k, v in scores["blank"].items() if k.startswith("check_"))
     assert scores["teacher"]["written_zero_grad"] == (0.0, 1.0, True)  # left to the teacher, as ours leaves it
     assert json.loads((release / graded[0]).read_text())["cells"][0]["cell_type"] == "markdown"
+
+
+def test_every_exercise_notebook_gives_the_same_instructions_and_hidden_copies_promise_no_solution():
+    for words in ("delete the `raise NotImplementedError()` line", "`hint()`", "`solution()` shows a reference answer"):
+        assert words in INSTRUCTIONS
+    for path in sorted(SOLUTIONS.glob("*.ipynb")):
+        notebook = read_notebook(path)
+        assert cell_source(notebook["cells"][0]).endswith("\n\n" + INSTRUCTIONS), f"{path.name}: not INSTRUCTIONS"
+        hidden = student_notebook(notebook, path.name, hide_solutions=True)[0]
+        markdown = "\n".join(cell_source(cell) for cell in hidden["cells"] if cell["cell_type"] == "markdown")
+        assert HIDDEN_INSTRUCTIONS in markdown and "`solution()` shows" not in markdown, path.name

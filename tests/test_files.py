@@ -170,6 +170,20 @@ def test_output_folder_says_which_file_it_was_not_told_of(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_output_subfolder_is_replaced_whole_so_no_earlier_file_stays(tmp_path):
+    (tmp_path / "feedback").mkdir()
+    (tmp_path / "feedback" / "left the class.txt").write_text("old")
+    output = OutputFolder(tmp_path, ["grades.csv"], folders=["feedback"])
+    with output.writing() as staging:
+        write_atomically(staging / "grades.csv", "new")
+        write_atomically(staging / "feedback" / "alice.txt", "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback", "grades.csv"]
+    assert [p.name for p in (tmp_path / "feedback").iterdir()] == ["alice.txt"]
+    (tmp_path / "report").write_text("a file where the folder goes")
+    with pytest.raises(ValueError, match="holds a file named 'report' where this command writes its folder"):
+        OutputFolder(tmp_path, [], folders=["report"])
+
+
 def test_read_input_refuses_a_file_over_its_limit_having_read_one_byte_more_at_most(tmp_path, monkeypatch):
     path = tmp_path / "houses.csv"
     path.write_bytes(b"x" * 1000)

@@ -161,7 +161,7 @@ MODEL = ("networks", "model")
             ),
             "Error.s. in loading state_dict for MLP: missing keys: .* unexpected keys",
         ),
-        (lambda b: b["hyperparameters"].update(lr=-1), "lr must be >= 0, got -1"),
+        (lambda b: b["hyperparameters"].update(lr=-1), "lr must be >= 0 and finite, got -1"),
     ],
 )
 def test_load_pretrained_wraps_errors_rebuilding_the_model_as_a_damaged_file(tmp_path, damage, message):
@@ -282,7 +282,7 @@ def test_fine_tune_cli_prints_the_table(tmp_path, capsys):
         ({"n_pretrain": 20.0}, "n_pretrain must be a positive whole number, got 20.0"),
         ({"epochs": 0}, "epochs must be a positive whole number, got 0"),
         ({"hidden": True}, "hidden must be a positive whole number, got True"),
-        ({"head_lr": -1.0}, "lr must be >= 0, got -1.0"),
+        ({"head_lr": -1.0}, "lr must be >= 0 and finite, got -1.0"),
     ],
 )
 def test_fine_tuning_demo_rejects_bad_arguments(kwargs, message):

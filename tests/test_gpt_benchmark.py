@@ -20,7 +20,7 @@ def test_the_plain_gpt_is_the_same_model_as_the_fused_one():
 
 
 def test_both_versions_train_to_the_same_losses():
-    fused = gpt_fused.train("fused", steps=2, batch_size=1).losses
-    plain = gpt_fused.train("plain", steps=2, batch_size=1).losses
+    fused = gpt_fused.train("fused", steps=4, batch_size=1).losses  # from step 3, rows unused in a step move too
+    plain = gpt_fused.train("plain", steps=4, batch_size=1).losses
     assert fused[0] != fused[1]  # training moves the loss
     assert plain == pytest.approx(fused, rel=0, abs=gpt_fused.LOSS_TOLERANCE)

@@ -12,6 +12,7 @@ from micrograd_plus import Value, gradcheck
 from micrograd_plus.gpt_functional import (
     attention_scores,
     causal_self_attention,
+    embedding,
     feed_forward,
     linear_layer,
     next_token_loss,
@@ -139,6 +140,22 @@ def test_softmax_cross_entropy_passes_gradcheck_and_survives_huge_logits():
 def test_softmax_cross_entropy_refuses_a_target_that_is_not_a_class(target):
     with pytest.raises(ValueError, match="class index in 0..2"):
         softmax_cross_entropy([Value(0.0), Value(1.0), Value(2.0)], target)
+
+
+def test_embedding_matches_two_pytorch_lookups_with_a_dense_gradient():
+    wte, wpe = matrix(5, 6, 3), matrix(6, 4, 3)
+    sequences = [[1, 4, 1], [0, 2]]  # tokens 3 and 5, and position 3, are read by nobody
+    t_wte, t_wpe = tensor(wte), tensor(wpe)
+    tokens, positions = [t for s in sequences for t in s], [p for s in sequences for p in range(len(s))]
+    theirs = F.embedding(torch.tensor(tokens), t_wte) + F.embedding(torch.tensor(positions), t_wpe)
+    check_against_pytorch(embedding(wte, wpe, sequences), theirs, [wte, wpe], [t_wte, t_wpe])
+    assert wte[3][0].grad == 0.0 and wpe[3][2].grad == 0.0  # 0, not None: a row nobody read, as torch's
+
+
+def test_embedding_passes_gradcheck():
+    c = numbers(7, 9)
+    f = lambda *v: weighted(flat(embedding(*unflatten(v, (4, 3), (3, 3)), [[2, 0, 2]])), c)
+    assert gradcheck(f, numbers(8, 21))
 
 
 def test_linear_layer_matches_pytorch():

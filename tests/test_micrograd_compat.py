@@ -162,6 +162,10 @@ def test_micrograds_nonlin_and_single_output_conventions():
     assert len(Layer(3, 2)([1.0, 2.0, 3.0])) == 2
     with pytest.raises(ValueError, match="not both"):
         Neuron(2, activation="tanh", nonlin=True)
+    # micrograd's signature is Neuron(nin, nonlin=True): nonlin may come second, without its name
+    assert (Neuron(2, True).activation, Neuron(2, False).activation) == ("relu", "linear")
+    with pytest.raises(ValueError, match="not both"):
+        Neuron(2, True, nonlin=False)
 
 
 def test_micrograds_training_loop_gives_micrograds_losses():

@@ -6,7 +6,7 @@ import random
 import pytest
 import torch
 
-from micrograd_plus import MLP, Layer, Module, Neuron, Value
+from micrograd_plus import MLP, SGD, Layer, Module, Neuron, Value
 
 TORCH_ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda t: t}
 
@@ -243,6 +243,29 @@ def test_a_custom_module_finds_its_parameters_by_attribute():
     model = Affine()
     assert [name for name, _ in model.named_parameters()] == ["scale", "inner.w.0", "inner.b"]
     assert isinstance(model(1.0), Value)
+    model.out = model(1.0)  # a result kept for later, as makemore's layers keep self.out: not a parameter
+    assert [name for name, _ in model.named_parameters()] == ["scale", "inner.w.0", "inner.b"]
+    Affine().load_state_dict(model.state_dict())
+
+
+def test_a_shared_weight_is_one_parameter_as_in_pytorch():
+    class Tied(Module):  # one neuron reached by two attributes, as tied embeddings are
+        def __init__(self):
+            self.first = Neuron(2, activation="linear")
+            self.second = self.first
+
+        def forward(self, x):
+            return self.first(x) + self.second(x)
+
+    model = Tied()
+    assert model.num_parameters() == 3 and len(model.parameters()) == 3
+    before = model.first.w[1].data
+    optimizer = SGD(model.parameters(), lr=0.5)  # no "the same Value more than once"
+    optimizer.zero_grad()
+    model([1.0, 2.0]).backward()
+    optimizer.step()
+    assert model.first.w[1].grad == 4.0  # both uses add up in one grad: 2 * x[1]
+    assert model.first.w[1].data == before - 0.5 * 4.0  # stepped once, not once per attribute
 
 
 def test_reprs_describe_the_architecture():

@@ -1,5 +1,6 @@
 """SGD and Adam against torch.optim, step by step in float64, on the same model and data."""
 
+import math
 import random
 
 import pytest
@@ -213,6 +214,8 @@ def test_adam_after_freeze_and_unfreeze_takes_its_first_step_like_torch():
         (lambda: Adam([Value(1.0)], eps=0.0), ValueError, "eps must be > 0"),
         (lambda: Adam([Value(1.0)], betas=0.9), TypeError, "pair of numbers"),
         (lambda: Adam([Value(1.0)], betas=("a", "b")), TypeError, r"betas\[0\] must be a number"),
+        (lambda: SGD([Value(1.0)], lr=math.inf), ValueError, "lr must be >= 0 and finite, got inf"),
+        (lambda: SGD([Value(1.0)], lr=0.1, momentum=0.9, dampening=math.nan), ValueError, "dampening must be >= 0"),
     ],
     ids=[
         "empty",
@@ -227,6 +230,8 @@ def test_adam_after_freeze_and_unfreeze_takes_its_first_step_like_torch():
         "eps",
         "betas_float",
         "betas_str",
+        "inf_lr",
+        "nan_dampening",
     ],
 )
 def test_bad_hyperparameters_are_named(make, error, words):

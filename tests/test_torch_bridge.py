@@ -54,6 +54,27 @@ def test_gpt_in_pytorch_has_our_logits_loss_and_parameter_gradients():
     assert_grads_equal(model, module)
 
 
+def test_a_gpt_trained_with_our_adam_matches_its_torch_copy_trained_with_torch_optim_adam():
+    # Batches that skip tokens and positions: torch's nn.Embedding gives their rows a 0 gradient, so Adam moves them
+    # on their momentum; ours must too (the embedding node's gradient is dense), or the two drift apart.
+    model = GPT(**TINY_GPT, seed=1)
+    module = to_torch(model)
+    ours = micrograd_plus.Adam(model.parameters(), lr=1e-2)
+    theirs = torch.optim.Adam(module.parameters(), lr=1e-2)
+    for step in range(5):
+        batch = [[0, 1, 2, 3, 4, 0]] if step % 2 == 0 else [[0, 5, 6, 0]]
+        ours.zero_grad()  # to None: a gradient only where backward() reaches
+        model.batch_loss(batch).backward()
+        ours.step()
+        tokens = torch.tensor(batch)
+        theirs.zero_grad()
+        F.cross_entropy(module(tokens[:, :-1]).flatten(0, 1), tokens[:, 1:].flatten()).backward()
+        theirs.step()
+    parameters = dict(module.named_parameters())
+    for value, tensor, index in torch_names(model):
+        assert value.data == pytest.approx(parameters[tensor][index].item(), rel=1e-9, abs=1e-12), (tensor, index)
+
+
 def train_in_torch(module, inputs) -> None:
     """Three steps of gradient descent on mean(output**2), written out (torch.optim's first use is slow)."""
     for _ in range(3):
@@ -124,3 +145,20 @@ def test_the_bridge_refuses_models_it_does_not_know():
 def test_from_torch_refuses_a_module_of_another_model():
     with pytest.raises(RuntimeError, match="has no"):
         from_torch(to_torch(MLP(2, [1])), GPT(**TINY_GPT))
+
+
+@pytest.mark.parametrize(
+    "theirs, ours, words",
+    [
+        (MLP(2, [4, 1], seed=1), MLP(2, [3, 1]), r"layers.0.weight of shape \[4, 2\], not \[3, 2\]"),
+        (MLP(2, [3, 1], seed=1), MLP(2, [4, 1]), r"layers.0.bias of shape \[3\], not \[4\]"),
+        (GPT(**TINY_GPT), GPT(**{**TINY_GPT, "n_layer": 1}), "layers.1.attn.wq.weight, which the model has no place"),
+        (GPT(**TINY_GPT), GPT(**{**TINY_GPT, "vocab_size": 5}), r"wte.weight of shape \[7, 8\], not \[5, 8\]"),
+    ],
+    ids=["bigger_mlp", "smaller_mlp", "deeper_gpt", "larger_vocab"],
+)
+def test_from_torch_refuses_a_module_whose_sizes_differ_and_changes_nothing(theirs, ours, words):
+    before = ours.state_dict()
+    with pytest.raises(RuntimeError, match=words):
+        from_torch(to_torch(theirs), ours)
+    assert ours.state_dict() == before

@@ -34,8 +34,8 @@ def test_hyperparameters_print_every_knob_and_round_trip_through_a_dict():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"lr": -0.1}, "lr must be >= 0, got -0.1"),
-        ({"lr": float("nan")}, "lr must be >= 0, got nan"),
+        ({"lr": -0.1}, "lr must be >= 0 and finite, got -0.1"),
+        ({"lr": float("nan")}, "lr must be >= 0 and finite, got nan"),
         ({"epochs": 0}, "epochs must be a positive whole number"),
         ({"batch_size": 2.5}, "batch_size must be a positive whole number"),
         ({"hidden": [8, 0]}, "each hidden layer size must be a positive whole number, got 0"),

@@ -176,7 +176,8 @@ class Exercise:
         if isinstance(level, bool) or not isinstance(level, int) or level < 1:
             raise ValueError(f"{self.name} has hints 1 to {len(self.hints)}, got {short(level)}")
         if level > len(self.hints):
-            return Text(f"There are only {len(self.hints)} hints; solution() shows a reference answer.")
+            more = "; solution() shows a reference answer." if _settings["solutions"] else "."
+            return Text(f"There are only {len(self.hints)} hints{more}")
         if level == len(self.hints) and not _settings["solutions"]:
             return Text(f"Your teacher has switched off the last hint and solution(); hints 1 to {level - 1} are on.")
         return Text(f"Hint {level} of {len(self.hints)}: {self.hints[level - 1]}")

@@ -5,65 +5,37 @@ names of the solution notebooks:
 
     SUBMISSIONS/alice/01_derivatives.ipynb
     SUBMISSIONS/alice/04_bug_hunt.ipynb
-    SUBMISSIONS/bob/01_derivatives.ipynb       (a missing notebook: its exercises are "not attempted")
+    SUBMISSIONS/bob/01_derivatives.ipynb       (a missing notebook: its exercises are "not submitted")
 
-The solution notebooks (`source`) say what is graded: each check cell (nbgrader metadata `grade: true`)
-names an exercise and the student's answer (`cube_op.check(cube)`) and carries its points; a markdown
-answer cell with `grade` and `solution` is a written answer, left to the teacher. Each submitted
-notebook runs in a fresh kernel (see kernels.py): the student's cells, then one report per exercise.
+Any other notebook is not graded, but noted with the name it probably meant (see submissions.py).
+
+The solution notebooks (`source`) say what is graded (see assignment.py): the check cells, each naming an
+exercise and carrying its points, and the written answers, left to the teacher. Each submitted notebook
+runs in a fresh kernel (see kernels.py): the student's cells, then one report per exercise.
 The reports are plain data that are judged here, in a process where no student code ever ran.
 
-Written: `out` (a CSV, one row per student: points, and each exercise's status and points), the same
-name with .json (every message), and a folder `<name>-feedback/` with one text file per student.
+Written (see grade_files.py): `out` (a CSV, one row per student: points, and each exercise's status and
+points), the same name with .json (every message), and a folder `<name>-feedback/` with one text file per
+student. A summary for the teacher (ClassGrades.summary()) lists the notebooks that were not graded.
 """
 
-import ast
-import csv
-import io
-import json
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..files import write_atomically
 from . import get_exercise
-from .checking import ERROR, NOT_ATTEMPTED, PASSED, Result
+from .assignment import Assignment, Check, nbgrader_metadata, read_assignment
+from .checking import ERROR, PASSED, Result
+from .grade_files import GradeFiles
 from .kernels import require_kernels, run_notebook
-from .student_copies import MARKDOWN_STUB, cell_source, default_source, read_notebook, strip_solutions
+from .student_copies import cell_source, default_source, read_notebook
+from .submissions import find_notebooks, student_folders
 
-__all__ = ["grade", "read_assignment", "Assignment", "ClassGrades"]
+__all__ = ["grade", "read_assignment", "Assignment", "ClassGrades", "NOT_SUBMITTED"]
 
-WRITTEN_TO_GRADE = "to grade by hand"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One graded check cell: which exercise, the expression for the student's answer, and its points."""
-
-    exercise: str
-    answer: str
-    points: float
-
-
-@dataclass(frozen=True)
-class Written:
-    """A written answer (an nbgrader manually graded markdown cell) and what the student copy holds there."""
-
-    grade_id: str
-    points: float
-    stub: str
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """One solution notebook: its file name, its checks and its written answers."""
-
-    notebook: str
-    checks: tuple[Check, ...]
-    written: tuple[Written, ...]
+NOT_SUBMITTED = "not submitted"  # no notebook under the expected name; "not attempted" is a stub left as it was
 
 
 @dataclass
@@ -73,54 +45,19 @@ class ClassGrades:
     exercises: list[Check]
     students: dict[str, dict] = field(default_factory=dict)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # for the teacher: notebooks that were not graded
+    files: list[Path] = field(default_factory=list)  # what was written: the CSV, the JSON, the feedback folder
 
-
-def read_assignment(source: str | Path) -> list[Assignment]:
-    """The graded exercises of every solution notebook in `source`, from their nbgrader metadata."""
-    source = Path(source)
-    if source.is_file():
-        raise ValueError(f"--source {source} is a file, not a folder; give the folder of solution notebooks")
-    if not source.is_dir():
-        raise FileNotFoundError(f"the solution notebooks folder {source} does not exist; pass --source")
-    assignments = []
-    for path in sorted(source.glob("*.ipynb")):
-        checks, written = [], []
-        for index, cell in enumerate(read_notebook(path).get("cells", [])):
-            meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-            if not meta.get("grade"):
-                continue
-            points = meta.get("points", 0)
-            if type(points) not in (int, float) or points < 0:
-                raise ValueError(f"{path.name}, cell {index}: nbgrader points must be a number >= 0, got {points!r}")
-            if cell.get("cell_type") == "markdown" and meta.get("solution"):
-                stub = strip_solutions(cell_source(cell), markdown=True)[0]
-                written.append(Written(str(meta.get("grade_id", f"cell-{index}")), float(points), stub))
-            elif cell.get("cell_type") == "code":
-                checks.append(_check_call(cell_source(cell), float(points), f"{path.name}, cell {index}"))
-        if checks or written:
-            assignments.append(Assignment(path.name, tuple(checks), tuple(written)))
-    if not assignments:
-        raise FileNotFoundError(f"found no graded notebooks (nbgrader check cells) in {source}; pass --source")
-    names = [check.exercise for assignment in assignments for check in assignment.checks]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"{source}: each exercise may be graded once, but {repeated} have several check cells")
-    return assignments
-
-
-def _check_call(source: str, points: float, where: str) -> Check:
-    """The first `exercise.check(answer)` call in a check cell's code."""
-    for node in ast.walk(ast.parse(source)):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "check"
-            and isinstance(node.func.value, ast.Name)
-            and len(node.args) == 1
-        ):
-            get_exercise(node.func.value.id)  # a KeyError names the exercises there are
-            return Check(node.func.value.id, ast.unparse(node.args[0]), points)
-    raise ValueError(f"{where} is a graded cell but calls no exercise's check(answer)")
+    def summary(self) -> str:
+        """The end of a run, for the teacher: how many students, the files written, and what was not graded."""
+        count, missed = len(self.students), len(self.warnings)
+        table, details, feedback = self.files
+        wrote = f"wrote {table}, {details} and {feedback}/"
+        lines = [f"graded {count} student{'s' * (count != 1)} in {self.seconds:.1f} s: {wrote}"]
+        if missed:
+            lines.append(f"{missed} notebook{'s' * (missed != 1)} not graded; check:")
+            lines += [f"  {warning}" for warning in self.warnings]
+        return "\n".join(lines)
 
 
 def grade(
@@ -129,102 +66,84 @@ def grade(
     source: str | Path | None = None,
     time_limit: float = 60.0,
     progress: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> ClassGrades:
     """Grade every student's notebooks in `submissions`; write `out` (CSV), its .json and its feedback folder.
 
     `time_limit` is in seconds, per cell of a notebook and per exercise check. `progress` receives one line
     per notebook. Nothing a student's notebook does stops the run; each problem is reported in its grade.
+    Earlier grades at `out` are an error unless `force` (see grade_files.py).
     """
     started = time.perf_counter()
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not 0 < time_limit < math.inf:
         raise ValueError(f"the time limit must be a positive number of seconds, got {time_limit!r}")
     submissions, out = Path(submissions), Path(out)
     assignments = read_assignment(default_source() if source is None else source)
-    students = _student_folders(submissions)
-    _check_output(out)
+    files = GradeFiles(out, force)  # checked before any work
+    students, warnings = student_folders(submissions, skip=(files.feedback.resolve(),))
     require_kernels()
-    # what a student's code may not read while it runs: the other students' work, the grades, the solutions
-    private = [submissions, out, out.with_suffix(".json"), out.parent / f"{out.stem}-feedback"]
-    private.append(Path(source or default_source()))
-    grades = ClassGrades([check for assignment in assignments for check in assignment.checks])
+    # what a student's code may not read while it runs: the other students' work, the grades, the solutions;
+    # resolved here, since the kernel runs in a folder of its own, where a relative path means another place
+    private = [path.resolve() for path in (submissions, *files.paths, Path(source or default_source()))]
+    grades = ClassGrades([check for assignment in assignments for check in assignment.checks], warnings=warnings)
     total, done = len(students) * len(assignments), 0
     for student, folder in students:
-        record = grades.students[student] = {"notebooks": {}}
+        found, notes = find_notebooks(folder, [assignment.notebook for assignment in assignments])
+        record = grades.students[student] = {"notebooks": {}, "notes": notes}
+        grades.warnings.extend(f"{student}: {note}" for note in notes)
         for assignment in assignments:
             began = time.perf_counter()
-            notebook = _grade_notebook(assignment, folder / assignment.notebook, time_limit, private)
+            notebook = _grade_notebook(assignment, found.get(assignment.notebook), time_limit, private)
             record["notebooks"][assignment.notebook] = notebook
             done += 1
             if progress is not None:
                 passed = sum(e["status"] == PASSED for e in notebook["exercises"])
+                graded = f"{passed} of {len(notebook['exercises'])} passed" if assignment.notebook in found else ""
                 progress(
-                    f"[{done}/{total}] {student}/{assignment.notebook}: {passed} of {len(notebook['exercises'])} "
-                    f"passed ({time.perf_counter() - began:.1f} s)"
+                    f"[{done}/{total}] {student}/{assignment.notebook}: {graded or NOT_SUBMITTED} "
+                    f"({time.perf_counter() - began:.1f} s)"
                 )
         exercises = [e for nb in record["notebooks"].values() for e in nb["exercises"]]
         record["points"] = sum(e["points"] for e in exercises)
         record["out_of"] = sum(e["out_of"] for e in exercises)
+        record["by_hand"] = sum(w["out_of"] for nb in record["notebooks"].values() for w in nb["written"])
     grades.seconds = time.perf_counter() - started
-    _write(grades, assignments, out)
+    files.write(grades, assignments)
+    grades.files = files.paths
     return grades
 
 
-def _student_folders(submissions: Path) -> list[tuple[str, Path]]:
-    if submissions.is_file():
-        raise ValueError(f"SUBMISSIONS {submissions} is a file, not a folder of student folders")
-    if not submissions.is_dir():
-        raise FileNotFoundError(f"the submissions folder {submissions} does not exist")
-    folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not folders:
-        raise FileNotFoundError(
-            f"{submissions} holds no student folders; put each student's notebooks in {submissions}/STUDENT/"
-        )
-    return [(folder.name, folder) for folder in folders]
-
-
-def _check_output(out: Path) -> None:
-    """Refuse, before any work, an --out that is a folder, or whose folder cannot be made or written to."""
-    if out.is_dir():
-        raise ValueError(f"--out {out} is a folder; give the name of the CSV file to write, e.g. grades.csv")
-    blocker = next((p for p in out.parents if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise ValueError(f"--out {out} cannot be written: {blocker} is a file, not a folder")
-    feedback = out.parent / f"{out.stem}-feedback"
-    if feedback.exists() and not feedback.is_dir():
-        raise ValueError(f"--out {out}: the feedback folder {feedback} is a file; move it or choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(out.parent, os.W_OK):
-        raise PermissionError(f"--out {out}: cannot write to the folder {out.parent}; choose another --out")
-
-
-def _grade_notebook(assignment: Assignment, path: Path, time_limit: float, private: list[Path]) -> dict:
-    """Run one student's notebook and judge each exercise; written answers are read from the file."""
+def _grade_notebook(assignment: Assignment, path: Path | None, time_limit: float, private: list[Path]) -> dict:
+    """Run one student's notebook (None: not submitted) and judge each exercise; written answers are read from it."""
     notes: list[str] = []
     outcomes: dict[str, object] = {}
     notebook: dict | None = None
-    if not path.is_file():
-        notes.append(f"no {assignment.notebook} in this student's folder")
-        missing = {"status": NOT_ATTEMPTED, "message": f"{assignment.notebook} was not submitted."}
-        outcomes = {check.exercise: missing for check in assignment.checks}
+    if path is None:
+        missing = {"status": NOT_SUBMITTED, "message": f"{assignment.notebook} was not submitted.", "points": 0.0}
+        exercises = [{"exercise": check.exercise, **missing, "out_of": check.points} for check in assignment.checks]
+        written = [{**answer, "status": NOT_SUBMITTED} for answer in assignment.written_answers(None)]
+        return {"exercises": exercises, "written": written, "notes": notes}
+    try:
+        notebook = read_notebook(path)
+        cells = _code_cells(notebook)
+    except (OSError, ValueError) as error:
+        notebook = None
+        # the decoder's own words, once; read_notebook's message would show the teacher's path to the student
+        details = error.strerror if isinstance(error, OSError) else str(error.__context__ or error)
+        notes.append(f"{assignment.notebook} could not be read: save it again from Jupyter (details: {details})")
+        broken = {"status": ERROR, "message": "the notebook could not be read (see the note below)."}
+        outcomes = {check.exercise: broken for check in assignment.checks}
     else:
-        try:
-            notebook = read_notebook(path)
-            cells = _code_cells(notebook)
-        except (OSError, ValueError) as error:
-            notes.append(str(error))
-            broken = {"status": ERROR, "message": f"the notebook could not be read: {error}"}
-            outcomes = {check.exercise: broken for check in assignment.checks}
-        else:
-            reports = [
-                (
-                    check.exercise,
-                    "from micrograd_plus.exercises.sandbox import report\n"
-                    f"report({check.exercise!r}, lambda: ({check.answer}), {time_limit!r})",
-                )
-                for check in assignment.checks
-            ]
-            run = run_notebook(cells, reports, time_limit, private)
-            outcomes, notes = run.outcomes, run.notes
+        reports = [
+            (
+                check.exercise,
+                "from micrograd_plus.exercises.sandbox import report\n"
+                f"report({check.exercise!r}, lambda: ({check.answer}), {time_limit!r})",
+            )
+            for check in assignment.checks
+        ]
+        run = run_notebook(cells, reports, time_limit, private)
+        outcomes, notes = run.outcomes, run.notes
     exercises = []
     for check in assignment.checks:
         result = get_exercise(check.exercise).verdict(outcomes.get(check.exercise))
@@ -237,93 +156,16 @@ def _grade_notebook(assignment: Assignment, path: Path, time_limit: float, priva
                 "out_of": check.points,
             }
         )
-    return {"exercises": exercises, "written": _written(assignment, notebook), "notes": notes}
+    return {"exercises": exercises, "written": assignment.written_answers(notebook), "notes": notes}
 
 
-def _code_cells(notebook: dict) -> list[tuple[int, str]]:
-    """(number, source) of each code cell to run: all but the check cells, which the reports replace."""
-    if not isinstance(notebook.get("cells"), list):
+def _code_cells(notebook: dict) -> list[str]:
+    """The source of each code cell to run: all but the check cells, which the reports replace."""
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise ValueError("the notebook has no list of cells; is it damaged?")
-    cells = []
-    for number, cell in enumerate(notebook["cells"], 1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell.get("metadata"), dict) else {}
-        if isinstance(meta, dict) and meta.get("grade") and not meta.get("solution"):
-            continue
-        cells.append((number, cell_source(cell)))
-    return cells
+    code = [cell for cell in notebook["cells"] if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    return [cell_source(cell) for cell in code if not _is_check(nbgrader_metadata(cell))]
 
 
-def _written(assignment: Assignment, notebook: dict | None) -> list[dict]:
-    """Each written answer's status: to grade by hand, or not attempted (still the stub, or missing)."""
-    cells = {}
-    for cell in (notebook or {}).get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
-        if isinstance(meta, dict) and "grade_id" in meta:
-            cells[meta["grade_id"]] = cell_source(cell)
-    answers = []
-    for written in assignment.written:
-        text = cells.get(written.grade_id, "")
-        blank = not text.strip() or text.strip() == written.stub.strip() or MARKDOWN_STUB in text
-        answers.append(
-            {
-                "grade_id": written.grade_id,
-                "status": NOT_ATTEMPTED if blank else WRITTEN_TO_GRADE,
-                "out_of": written.points,
-                "answer": text[:2000],
-            }
-        )
-    return answers
-
-
-# ---- the files: CSV, JSON, one feedback file per student ------------------------------------------
-
-
-def _write(grades: ClassGrades, assignments: list[Assignment], out: Path) -> None:
-    names = [check.exercise for check in grades.exercises]
-    written_ids = [w.grade_id for a in assignments for w in a.written]
-    header = ["student", "points", "out_of", *names, *(f"{name} points" for name in names), *written_ids]
-    buffer = io.StringIO()
-    table = csv.writer(buffer, lineterminator="\n")
-    table.writerow(header)
-    feedback = out.parent / f"{out.stem}-feedback"
-    files = {}
-    for student, record in grades.students.items():
-        results = {e["exercise"]: e for nb in record["notebooks"].values() for e in nb["exercises"]}
-        written = {w["grade_id"]: w for nb in record["notebooks"].values() for w in nb["written"]}
-        table.writerow(
-            [
-                student,
-                _number(record["points"]),
-                _number(record["out_of"]),
-                *(results[name]["status"] for name in names),
-                *(_number(results[name]["points"]) for name in names),
-                *(written[grade_id]["status"] for grade_id in written_ids),
-            ]
-        )
-        files[feedback / f"{student}.txt"] = _feedback(student, record)
-    summary = {"seconds": round(grades.seconds, 2), "students": grades.students}
-    write_atomically(out, buffer.getvalue())
-    write_atomically(out.with_suffix(".json"), json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
-    for path, text in files.items():
-        write_atomically(path, text)
-
-
-def _number(points: float) -> str:
-    return f"{points:g}"
-
-
-def _feedback(student: str, record: dict) -> str:
-    lines = [f"Feedback for {student}: {_number(record['points'])} of {_number(record['out_of'])} points", ""]
-    for notebook, result in record["notebooks"].items():
-        lines.append(notebook)
-        for e in result["exercises"]:
-            lines.append(f"  {e['exercise']} ({_number(e['points'])}/{_number(e['out_of'])}): {e['status']}.")
-            lines.append(f"    {e['message']}")
-        for w in result["written"]:
-            points = f"{_number(w['out_of'])} point{'s' if w['out_of'] != 1 else ''}"
-            lines.append(f"  written answer {w['grade_id']} ({points}): {w['status']}.")
-        lines.extend(f"  note: {note}" for note in result["notes"])
-        lines.append("")
-    return "\n".join(lines)
+def _is_check(meta: dict) -> bool:
+    return bool(meta.get("grade") and not meta.get("solution"))

@@ -9,6 +9,7 @@ the cells that ran before, without the bad one, and grading goes on.
 import json
 import logging
 import os
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -55,15 +56,15 @@ class NotebookRun:
 
 @dataclass
 class _Job:
-    kind: str  # "cell" (the student's, numbered as in their notebook) or "report" (an exercise's)
+    kind: str  # "cell" (the student's, named by its first line of code) or "report" (an exercise's)
     name: str
     code: str
 
 
 def run_notebook(
-    cells: list[tuple[int, str]], reports: list[tuple[str, str]], time_limit: float, private: list[Path]
+    cells: list[str], reports: list[tuple[str, str]], time_limit: float, private: list[Path]
 ) -> NotebookRun:
-    """Run the student's code `cells` ((number, source) pairs), then each report ((exercise, code)), in order.
+    """Run the student's code `cells` (their sources), then each report ((exercise, code)), in order.
 
     Each cell and each report gets `time_limit` seconds; after a timeout or a dead kernel the next jobs
     run in a new kernel that first replays the cells that completed. At most MAX_RESTARTS restarts.
@@ -71,7 +72,7 @@ def run_notebook(
     require_kernels()
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    jobs = [_Job("cell", str(number), source) for number, source in cells]
+    jobs = [_Job("cell", _cell_name(source), source) for source in cells]
     jobs += [_Job("report", name, code) for name, code in reports]
     run = NotebookRun()
     skipped: set[int] = set()
@@ -98,7 +99,7 @@ def run_notebook(
                     stopped = "stopped the kernel" if died else f"ran for more than {time_limit:g} s and was stopped"
                     job = jobs[current]
                     if job.kind == "cell":
-                        run.notes.append(f"cell {job.name} {stopped}; the cells after it ran without it")
+                        run.notes.append(f"{job.name} {stopped}; the cells after it ran without it")
                         skipped.add(current)
                     else:
                         run.outcomes[job.name] = {
@@ -110,11 +111,29 @@ def run_notebook(
     return run
 
 
+def _cell_name(source: str) -> str:
+    """How a note names a cell, for a student: by its first line of code (cell numbers count markdown too)."""
+    line = next((line.strip() for line in source.splitlines() if line.strip()[:1] not in ("", "#")), "")
+    return f"the cell starting `{line if len(line) <= 60 else line[:59] + '…'}`"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks
+
+
+def _error_note(cell: str, error: dict) -> str:
+    """'CELL raised NAME on its line N: MESSAGE', the line read from IPython's traceback ("Cell In[7], line 2")."""
+    trace = _ANSI.sub("", "\n".join(map(str, error.get("traceback") or [])))
+    frames = re.findall(r"Cell In\[(\d+)\], line (\d+)", trace)  # outermost first: the first is this cell
+    line = next((number for run, number in reversed(frames) if run == frames[0][0]), None) if frames else None
+    message = re.sub(r"\s*\([^()]*, line \d+\)$", "", str(error.get("evalue", "")))  # SyntaxError's "(x.py, line 2)"
+    where, said = f" on its line {line}" if line else "", f": {message[:300]}" if message else ""
+    return f"{cell} raised {str(error.get('ename', 'an error'))[:80]}{where}{said}"
+
+
 def _record(run: NotebookRun, job: _Job, outputs: list[dict]) -> None:
     errors = [o for o in outputs if o.get("output_type") == "error"]
     if job.kind == "cell":
-        for error in errors[:1]:
-            run.notes.append(f"cell {job.name} raised {str(error.get('ename', 'an error'))[:80]}")
+        run.notes.extend(_error_note(job.name, error) for error in errors[:1])
         return
     for output in outputs:
         payload = output.get("data", {}).get(MIME) if output.get("output_type") == "display_data" else None

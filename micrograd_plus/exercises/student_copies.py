@@ -20,9 +20,10 @@ or class: at the top level of a cell its stub would stop the whole notebook. Lin
 so are whole cells tagged `solutions-only` (the banner saying the notebook holds the solutions). Cells
 nbgrader locks (read-only and check cells) are marked non-editable, as nbgrader marks them.
 
-With `hide_solutions`, each copy starts with a locked cell that calls show_solutions(False): solution()
-and the last hint then say the teacher switched them off. (A nudge, not a lock: the reference
-solutions are in the installed package's source.)
+Every solution notebook's introduction ends with the same paragraph, INSTRUCTIONS. With `hide_solutions`,
+each copy starts with a locked cell that calls show_solutions(False): solution() and the last hint then say
+the teacher switched them off, and the copy's INSTRUCTIONS become HIDDEN_INSTRUCTIONS, which do not
+promise them. (A nudge, not a lock: the reference solutions are in the installed package's source.)
 Notebooks are read and written as plain JSON (nbformat 4), so this needs nothing beyond Python.
 """
 
@@ -35,6 +36,8 @@ from ..files import OutputFolder, write_atomically
 __all__ = [
     "BEGIN_SOLUTION",
     "END_SOLUTION",
+    "INSTRUCTIONS",
+    "HIDDEN_INSTRUCTIONS",
     "SOLUTIONS_ONLY",
     "default_source",
     "strip_solutions",
@@ -51,6 +54,12 @@ END_HIDDEN = "### END HIDDEN TESTS"
 SOLUTIONS_ONLY = "solutions-only"  # the tag of cells that only the solution notebooks keep
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
+_HOW = (
+    "Write your answer where it says `# YOUR CODE HERE` (delete the `raise NotImplementedError()` line), then run\n"
+    "the check cell below it: it answers at once, and names what is off. Stuck? `hint()` gives a first nudge,\n"
+)
+INSTRUCTIONS = _HOW + "`hint(2)` and `hint(3)` more; `solution()` shows a reference answer."
+HIDDEN_INSTRUCTIONS = _HOW + "`hint(2)` more (your teacher switched off the last hint and `solution()` for this class)."
 HIDE_SOLUTIONS_CELL = (
     "# Set by your teacher: solution() and the last hint of each exercise are switched off in this class.\n"
     "from micrograd_plus.exercises import show_solutions\n"
@@ -131,6 +140,8 @@ def student_notebook(notebook: dict, name: str = "notebook", hide_solutions: boo
         stubbed, count = strip_solutions(
             cell_source(cell), f"{name}, cell {index}", markdown=cell.get("cell_type") == "markdown"
         )
+        if hide_solutions and cell.get("cell_type") == "markdown":
+            stubbed = stubbed.replace(INSTRUCTIONS, HIDDEN_INSTRUCTIONS)
         total += count
         cell["source"] = stubbed.splitlines(keepends=True)
         if cell.get("cell_type") == "code":

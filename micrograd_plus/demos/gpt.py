@@ -43,9 +43,10 @@ NETWORK = "gpt"  # the network's name in the saved model file
 CHECKPOINTS = 10  # held-out loss measured this many times during training, for the curves
 CHECKPOINT_NAMES = 200  # ... on this many held-out names (the final report uses all of them)
 EVALUATION_BATCH = 100  # names measured together: each weight matrix read once for all their letters
-# A training step's graph, in bytes per position, per number of its vector, per layer: measured on 2 cores at
-# 65,536 of them (batch 256 x 16 positions x n_embd 16; batch 16 x 16 x n_embd 256; ...): 3.3 to 3.9 KB.
-STEP_BYTES = 4000
+# A training step's graph, measured on 2 cores: about 9 KB a position, plus per layer 3 KB per number of its
+# vector and 7.5 bytes per n_embd² (the cost of a number grows with the width): 244 MB at 4,096 positions of
+# width 16, 241 MB at 512 of width 128, 218 MB at 256 of width 192, 203 MB at 256 of width 64 in 4 layers.
+POSITION_BYTES, WIDTH_BYTES, WIDTH_SQUARED_BYTES = 9000, 3000, 7.5
 
 
 @dataclass
@@ -85,7 +86,8 @@ class GPTConfig:
             )
         if count is not None:  # a step reads each name and the token after it; a sample may fill the context
             positions = max(self.batch_size * min(self.block_size, LONGEST_NAME + 1), self.block_size)
-            megabytes = positions * self.n_embd * self.n_layer * STEP_BYTES / 2**20
+            width = self.n_embd * (WIDTH_BYTES + WIDTH_SQUARED_BYTES * self.n_embd)
+            megabytes = positions * (POSITION_BYTES + self.n_layer * width) / 2**20
             what = "a sample as long as block_size" if positions == self.block_size else "a training step"
             what += f": n_embd {self.n_embd} x n_layer {self.n_layer} over {positions:,} positions"
             check_graph_size(megabytes, what, "make batch_size, block_size, n_embd or n_layer smaller")

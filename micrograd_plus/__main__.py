@@ -129,11 +129,8 @@ def _house_prices_options(parser: argparse.ArgumentParser) -> None:
         "--weight-decay", type=float, default=None, help=f"L2 penalty pulling weights to 0 (default {d.weight_decay})"
     )
     parser.add_argument(
-        "--seed",
-        type=int,
-        default=None,
-        help=f"seed for the split, the initial weights and the batches (default {d.seed})",
-    )
+        "--seed", type=int, default=None, help=f"seed of the split, the initial weights, the batches (default {d.seed})"
+    )  # fmt: skip
     parser.add_argument(
         "--out", default=house_prices.DEFAULT_OUT, help=f"output folder (default ./{house_prices.DEFAULT_OUT}/)"
     )
@@ -143,8 +140,8 @@ def _house_prices_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--load", default=None, metavar="MODEL.json",
-        help="reuse a saved model instead of training: its target, data, seed and split, so the same predictions "
-        "(training options such as --epochs are refused with it)",
+        help="reuse a saved model instead of training: its target, seed, split and data (a CSV only if named with "
+        "--data), so the same predictions (training options such as --epochs are refused with it)",
     )  # fmt: skip
 
 
@@ -276,13 +273,20 @@ def _run_gpt(args: argparse.Namespace) -> None:
 # ---- exercises ----------------------------------------------------------------------------------------------
 
 
+def _path(text: str) -> Path:
+    """An argparse type for a path to write: an empty or blank one would mean the current folder, unasked."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} names no file or folder; give one (. is the current folder)")
+    return Path(text)
+
+
 def _run_exercises_list(args: argparse.Namespace) -> None:
     for exercise in EXERCISES:
         print(f"lesson {exercise.lesson}  {exercise.name:<17}  {exercise.title}")
 
 
 def _student_copies_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out", metavar="OUT", type=Path, help="folder for the student notebooks (created if missing)")
+    parser.add_argument("out", metavar="OUT", type=_path, help="folder for the student notebooks (created if missing)")
     parser.add_argument(
         "--source", type=Path, default=None, help=f"folder of solution notebooks (default: {default_source()})"
     )
@@ -305,7 +309,7 @@ def _run_student_copies(args: argparse.Namespace) -> None:
 
 def _grade_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path, help="a folder with one folder per student")
-    parser.add_argument("--out", type=Path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
+    parser.add_argument("--out", type=_path, default=Path("grades.csv"), help="the CSV to write (default: grades.csv)")
     parser.add_argument(
         "--source", type=Path, default=None, help=f"folder of solution notebooks (default: {default_source()})"
     )

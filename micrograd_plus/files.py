@@ -3,7 +3,9 @@
 A file is saved beside its target and renamed over it (os.replace() within one folder is atomic: a reader
 sees the old file or the new one, never a mix). A command's output folder is checked before the command
 does any work, and its files are written into a hidden staging folder and moved in together at the end,
-so a failed command leaves no partial set of files. No error names a temporary file.
+so a failed command leaves no partial set of files. No error names a temporary file. Every file a user
+names is read through `read_input`, which reads no more than a limit: a huge file, or a device that never
+ends (/dev/zero), is refused at the cost of the limit, never read whole.
 """
 
 import contextlib
@@ -14,7 +16,11 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["write_atomically", "save_json", "read_json", "input_file", "OutputFolder"]
+__all__ = ["write_atomically", "save_json", "read_json", "read_input", "input_file", "OutputFolder", "INPUT_LIMIT"]
+
+# The most read from a file a user names, unless its reader sets its own limit: a model file of 600,000
+# parameters (about 51 bytes of JSON each), more than the demos train (their models stop at 500,000).
+INPUT_LIMIT = 32 * 2**20
 
 
 def write_atomically(path: str | os.PathLike, content: bytes | str) -> Path:
@@ -59,18 +65,34 @@ def input_file(path: str | os.PathLike, what: str) -> Path:
     return path
 
 
-def read_json(path: str | os.PathLike, formats: str | tuple[str, ...], what: str) -> dict:
+def read_input(path: str | os.PathLike, what: str, limit: int = INPUT_LIMIT) -> bytes:
+    """The bytes of the file at `path`, at most `limit` of them: a larger file raises ValueError, unread past limit + 1.
+
+    `what` names the kind of file expected, for the messages (see read_json).
+    """
+    path = input_file(path, what)
+    with path.open("rb") as file:
+        data = file.read(limit + 1)  # one byte more than allowed tells a file of `limit` bytes from a larger one
+    if len(data) > limit:
+        raise ValueError(
+            f"{str(path)!r} holds more than {limit / 2**20:g} MB ({limit:,} bytes), the most this program reads as "
+            f"{what}; give a smaller file"
+        )
+    return data
+
+
+def read_json(path: str | os.PathLike, formats: str | tuple[str, ...], what: str, limit: int = INPUT_LIMIT) -> dict:
     """A JSON object whose "format" field is one of `formats`, read from `path`; anything else raises one clear error.
 
     `what` names the kind of file and where it comes from, for the messages, e.g. "a micrograd_plus model (a
     model.json written by `micrograd-plus house-prices`)". A missing file raises FileNotFoundError, a folder
-    IsADirectoryError; a file that is not UTF-8, not JSON, not an object, or of another format ValueError.
+    IsADirectoryError; a file over `limit` bytes, not UTF-8, not JSON, not an object, or of another format ValueError.
     """
-    path = input_file(path, what)
+    content = read_input(path, what, limit)
     formats = (formats,) if isinstance(formats, str) else formats
     where = repr(str(path))
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ValueError(f"{where} is not UTF-8 text ({error.reason} at byte {error.start}); expected {what}") from None
     try:
@@ -105,6 +127,11 @@ class OutputFolder:
     def __init__(
         self, folder: str | os.PathLike, names: Iterable[str], option: str = "--out", folders: Iterable[str] = ()
     ):
+        if not str(folder).strip():  # Path("") is ".": the files would land in the current folder unasked
+            raise ValueError(
+                f"{option} {str(folder)!r} names no folder; give the name of a folder for the output files "
+                "(. for the current folder)"
+            )
         self.folder = Path(folder)
         self.names = list(names)
         self.folders = list(folders)

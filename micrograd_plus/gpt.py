@@ -225,6 +225,8 @@ class GPT(Module):
 
     def _targets(self, batch: Sequence[Sequence[int]]) -> list[int]:
         """The tokens to predict in `batch`, one sequence after another, once each sequence is checked."""
+        if not batch:
+            raise ValueError("the batch is empty; give at least one sequence of 2 or more tokens")
         for tokens in batch:
             self._check_tokens(tokens, self.block_size + 1)
             if len(tokens) < 2:
@@ -291,9 +293,13 @@ def sample(
     limit = model.block_size - 1 if max_tokens is None else max_tokens
     tokens = [boundary]
     while len(tokens) <= limit:
-        logits = [v.data / temperature for v in model(tokens)[-1]]
+        logits = [v.data for v in model(tokens)[-1]]
         top = max(logits)
-        weights = [math.exp(a - top) for a in logits]
+        if not math.isfinite(top):
+            raise ValueError(f"the model's logits are not finite (the largest is {top}); its weights are damaged")
+        # the largest logit subtracted before dividing: no overflow at any temperature, and one so small that every
+        # other weight underflows to 0 is greedy decoding
+        weights = [math.exp((a - top) / temperature) for a in logits]
         token = rng.choices(range(len(weights)), weights=weights)[0]
         if token == boundary:
             break

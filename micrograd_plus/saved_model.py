@@ -21,10 +21,10 @@ A saved model is JSON, plain data and never pickle, so anyone can read and check
       "data": {"source": "windsor", "rows": 546, ...}        optional: what it was trained on
     }
 
-Reading never trusts the file. Every field is checked before the model is built: types, numbers (finite,
-within ±1e100, see datasets.dataset.check_number), names (distinct strings), sizes that agree with each
-other, and only the classes the reader is given are built (MLP by default). Each error names the file and
-the field. A prediction that is not a finite number is refused, never printed.
+Reading never trusts the file: it reads at most files.INPUT_LIMIT bytes (32 MB), and checks every field
+before the model is built: types, numbers (finite, within ±1e100, see datasets.dataset.check_number), names
+(distinct strings), sizes that agree with each other, and only the classes the reader is given are built (MLP
+by default). Each error names the file and the field. A prediction that is not a finite number is refused.
 
 Other Module classes (a GPT, say) are saved the same way when they define `constructor_arguments()`, the
 JSON data `cls(**arguments)` needs; pass them to the reader: load_model(path, classes={"GPT": GPT}). A class
@@ -53,7 +53,10 @@ __all__ = [
     "model_to_json",
     "constructor_arguments",
     "DamagedModelError",
+    "ForeignModelError",
     "MODEL_FORMAT",
+    "MAX_PARAMETERS",
+    "count_mlp_parameters",
 ]
 
 MODEL_FORMAT = "micrograd_plus.model"
@@ -63,6 +66,9 @@ _OLD_HOUSE_FORMAT = "micrograd_plus.house_price_model"  # version 1, written by 
 _OLD_PRETRAINED_FORMAT = "micrograd_plus pretrained MLP v1"  # written by the fine-tuning demo until this format
 _FIELDS = {"format", "version", "networks", "feature_names", "target_name", "feature_scaling", "target_scaling"}
 _FIELDS |= {"hyperparameters", "data"}
+# The most parameters a demo trains: each is a Value in memory (about 150 bytes with its optimizer state), and
+# the model file (about 51 bytes of JSON a parameter, 25 MB here) stays within what load_model reads (32 MB).
+MAX_PARAMETERS = 500_000
 
 
 @dataclass
@@ -161,6 +167,14 @@ class DamagedModelError(ValueError):
     """A model file that cannot be used, with the file and the field that is wrong."""
 
 
+class ForeignModelError(DamagedModelError):
+    """A model file with a network of a class the reader was not given (`class_name`): maybe another command's model."""
+
+    def __init__(self, message: str, class_name: str):
+        super().__init__(message)
+        self.class_name = class_name
+
+
 class _Reader:
     """Checks a model file's data field by field; each error names the file and the field."""
 
@@ -233,11 +247,15 @@ class _Reader:
             if unknown:
                 raise ValueError(f"unknown fields {unknown}")
         with self.field(f"{name}.class"):
-            if not isinstance(entry["class"], str) or entry["class"] not in self.classes:
-                raise ValueError(
-                    f"{entry['class']!r:.40} is not a class this reader builds ({', '.join(self.classes)})"
-                )
-            cls = self.classes[entry["class"]]
+            if not isinstance(entry["class"], str):
+                raise TypeError(f"expected the name of a class (a string), got {entry['class']!r:.40}")
+        if entry["class"] not in self.classes:
+            raise ForeignModelError(
+                f"{self.where} is a damaged model file (field {name}.class): {entry['class']!r:.40} is not a class "
+                f"this reader builds ({', '.join(self.classes)})",
+                entry["class"],
+            )
+        cls = self.classes[entry["class"]]
         with self.field(f"{name}.state_dict"):
             state = {
                 key: check_number(v, f"the value of {key!r}")
@@ -245,7 +263,7 @@ class _Reader:
             }
         with self.field(f"{name}.arguments"):
             arguments = _dict(entry["arguments"], "the constructor's arguments as an object")
-            count = _mlp_parameters if cls is MLP else getattr(cls, "count_parameters", None)
+            count = count_mlp_parameters if cls is MLP else getattr(cls, "count_parameters", None)
             expected = count(arguments) if count else None
             if expected is not None and expected != len(state):
                 made = f"{cls.__name__}(**arguments) would have {expected} parameters"
@@ -266,7 +284,7 @@ def _dict(value: object, what: str) -> dict:
     return value
 
 
-def _mlp_parameters(arguments: dict) -> int | None:
+def count_mlp_parameters(arguments: dict) -> int | None:
     """How many parameters MLP(**arguments) would make, counted before making them (None: MLP will say what is wrong).
 
     A file must not make us build a network far larger than the numbers it holds.

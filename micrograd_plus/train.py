@@ -27,9 +27,22 @@ from .engine import Value, no_gc
 from .nn import ACTIVATIONS, MLP, Module, check_count
 from .optim import SGD, Adam, Optimizer
 
-__all__ = ["Hyperparameters", "History", "fit", "predict", "evaluate", "check_finite"]
+__all__ = [
+    "Hyperparameters",
+    "History",
+    "fit",
+    "predict",
+    "evaluate",
+    "check_finite",
+    "check_graph_size",
+    "MAX_GRAPH_MB",
+]
 
 OPTIMIZERS = {"adam": Adam, "sgd": SGD}
+# The most memory one graph may take (a training step, a sample). Every number in it is a Value, kept until
+# backward() is done or the graph is dropped; a graph of a few hundred MB also takes seconds to build. The demos
+# estimate theirs from their settings and refuse bigger ones before any work.
+MAX_GRAPH_MB = 300
 
 
 @dataclass
@@ -85,13 +98,17 @@ class Hyperparameters:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Hyperparameters":
-        """The Hyperparameters that `to_dict()` described; unknown keys are an error."""
+        """The Hyperparameters that `to_dict()` described: every one, since a default is not what was used."""
         if not isinstance(data, dict):
             raise ValueError(f"hyperparameters must be a dict, got {type(data).__name__}")
         known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(data) - known)
+        unknown, missing = sorted(set(data) - known), sorted(known - set(data))
         if unknown:
             raise ValueError(f"unknown hyperparameters {unknown}; the known ones are {sorted(known)}")
+        if missing:
+            raise ValueError(
+                f"missing hyperparameters {missing}; a saved model records them all (a default is not what was used)"
+            )
         return cls(**data)
 
 
@@ -147,6 +164,7 @@ def fit(
                     loss.backward()
                     optimizer.step()
                 total += loss.data * len(batch)
+                del loss  # this step's graph goes now, not once the next one is built: one graph at a time
             history.train_loss.append(total / len(train))
             if test is not None:  # the last step's update can blow up the test rows alone
                 test_loss = _loss(model, loss_fn, test.X, test.y).data
@@ -160,6 +178,19 @@ def fit(
             display.close()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def check_graph_size(megabytes: float, what: str, fix: str) -> None:
+    """Refuse, before any work, a graph that would take more than MAX_GRAPH_MB.
+
+    `megabytes` is the caller's estimate (each demo measures its own graphs), `what` says what the graph holds,
+    and `fix` how to make it smaller.
+    """
+    if megabytes > MAX_GRAPH_MB:
+        raise ValueError(
+            f"{what} would build a graph of about {megabytes:,.0f} MB at once, over the limit of {MAX_GRAPH_MB} MB "
+            f"(every number in it is a Value, kept until backward() is done); {fix}"
+        )
 
 
 def check_finite(number: float, what: str, advice: str) -> float:
@@ -230,24 +261,26 @@ def predict(model: Module, X: Sequence[Sequence[float]]) -> list[float]:
     """The model's output for each row of `X`, as plain floats (the model must have one output).
 
     An output that is not finite (NaN or infinite) raises a ValueError naming its row, rather than being
-    returned as if it were a prediction.
+    returned as if it were a prediction. Each row's graph is dropped once its number is read, so memory does
+    not grow with the number of rows.
     """
+    outputs = []
     with no_gc():
-        outputs = [model(row) for row in X]
-    for out in outputs[:1]:
-        if not isinstance(out, Value):
-            count = f"{len(out)} outputs" if isinstance(out, (list, tuple)) else f"a {type(out).__name__}"
-            raise TypeError(
-                f"predict() needs a model with one output (a Value) per row, but this model returns {count}; "
-                "for several outputs use [[v.data for v in model(row)] for row in X]"
-            )
-    for row, out in enumerate(outputs, start=1):
-        if not math.isfinite(out.data):
-            raise ValueError(
-                f"the model's output for row {row} is {out.data}, not a finite number: an input or a weight is "
-                "too large, or not a number"
-            )
-    return [out.data for out in outputs]
+        for row, x in enumerate(X, start=1):
+            out = model(x)
+            if not isinstance(out, Value):
+                count = f"{len(out)} outputs" if isinstance(out, (list, tuple)) else f"a {type(out).__name__}"
+                raise TypeError(
+                    f"predict() needs a model with one output (a Value) per row, but this model returns {count}; "
+                    "for several outputs use [[v.data for v in model(row)] for row in X]"
+                )
+            if not math.isfinite(out.data):
+                raise ValueError(
+                    f"the model's output for row {row} is {out.data}, not a finite number: an input or a weight is "
+                    "too large, or not a number"
+                )
+            outputs.append(out.data)
+    return outputs
 
 
 def evaluate(model: Module, loss_fn: Callable[[list[Value], list[float]], Value], data: Dataset) -> float:

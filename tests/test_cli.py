@@ -248,3 +248,105 @@ def test_every_command_refuses_a_bad_output_folder_before_work_and_writes_nothin
     assert error.count("\n") == 1 and message.format(out=out, parent=parent, name=name) in error, error
     assert ".tmp" not in error and "staging" not in error and "write-check" not in error
     assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == before
+
+
+# ---- every file a user names is read with a size limit (review of the command line, item 2) --------------------
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize(
+    "argv, limit",
+    [
+        (["predict", "--model", "/dev/zero", "--house", "lotsize=5000"], "32 MB"),
+        (["house-prices", "--data", "/dev/zero"], "4 MB"),
+        (["house-prices", "--load", "/dev/zero"], "32 MB"),
+    ],
+)
+def test_a_device_or_a_huge_file_is_refused_at_the_size_limit_not_read_whole(argv, limit, tmp_path, capsys):
+    assert main([*argv, "--out", str(tmp_path / "out")] if argv[0] != "predict" else argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"'/dev/zero' holds more than {limit} (" in error, error
+
+
+# ---- an empty --out is refused: it would write every output into the current folder unasked ---------------------
+
+OUT_OPTIONS = [  # every command that writes files, and its words before the output path
+    ["house-prices", "--out"], ["fine-tune", "--out"], ["attention", "--out"], ["gpt", "--out"],
+    ["exercises", "grade", "submissions", "--out"], ["exercises", "student-copies"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("out", ["", "  "], ids=["empty", "blank"])
+@pytest.mark.parametrize(
+    "words", OUT_OPTIONS, ids=[words[0] if words[0] != "exercises" else words[1] for words in OUT_OPTIONS]
+)
+def test_an_empty_or_blank_output_path_is_refused_before_work(words, out, tmp_path, monkeypatch, capsys, no_work):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("micrograd_plus.demos.gpt.load_names", lambda: pytest.fail("the gpt demo started its work"))
+    assert main([*words, out]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"{out!r} names no" in error and "(. " in error, error
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- sizes whose graphs would exhaust memory are refused before any work, naming the limit ----------------------
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["attention", "--length", "200"],
+            "16 sequences of 200 tokens .* about 5,493 MB .* give a length of at most 71",
+        ),
+        (["attention", "--length", "72"], "over the limit of 300 MB .* give a length of at most 71 "),
+        (["house-prices", "--hidden", "1000"], "437 rows through an MLP 11-1000-1 .* about 381 MB .* --batch-size"),
+        (["house-prices", "--hidden", "1000", "1000"], "MLP 11-1000-1000-1 would have 1,014,001 parameters, over the "),
+        (["gpt", "--n-embd", "1024"], "this GPT would have 12,654,592 parameters, over the limit of 500,000"),
+        (["gpt", "--n-layer", "100"], "a training step: n_embd 16 x n_layer 100 over 64 positions .* about 305 MB"),
+        (["gpt", "--batch-size", "1000"], "a training step: n_embd 16 x n_layer 1 over 16,000 positions"),
+        (
+            ["gpt", "--block-size", "20000"],
+            "a sample as long as block_size: n_embd 16 x n_layer 1 over 20,000 positions",
+        ),
+        (["fine-tune", "--small", "99801"], "city B would have 100,001 houses, over the limit of 100,000"),
+    ],
+)
+def test_a_size_that_would_exhaust_memory_is_refused_before_any_work(
+    argv, message, tmp_path, monkeypatch, capsys, no_work
+):
+    import re
+
+    from micrograd_plus.demos.gpt import GPTConfig
+    from micrograd_plus.gpt import GPT
+
+    default, build = GPTConfig().model_arguments(), GPT.__init__
+
+    def only_the_default(self, **arguments):  # GPTConfig() is the default settings, checked by building them
+        assert {name: arguments[name] for name in default} == default, "a GPT of the sizes asked for was built"
+        build(self, **arguments)
+
+    monkeypatch.setattr(GPT, "__init__", only_the_default)
+    monkeypatch.setattr("micrograd_plus.demos.fine_tuning.make_houses", lambda *a, **k: pytest.fail("houses made"))
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and re.search(message, error), error
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_largest_sizes_allowed_pass_the_checks(tmp_path):
+    from micrograd_plus.demos import attention, house_prices
+    from micrograd_plus.demos.gpt import GPTConfig
+    from micrograd_plus.train import Hyperparameters
+
+    assert attention._step_megabytes(16, 71) <= 300 < attention._step_megabytes(16, 72)
+    house_prices._check_sizes(11, 437, 109, Hyperparameters(hidden=[1000], batch_size=32))  # a batch makes it fit
+    GPTConfig(n_embd=64, batch_size=64)  # 1,024 positions of width 64: about 226 MB, measured 227 MB
+
+
+def test_a_csv_with_more_feature_columns_than_least_squares_can_take_is_refused(tmp_path, capsys):
+    rows = [[float(i), *(float((i * j) % 7) for j in range(101))] for i in range(12)]
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join(",".join(map(str, row)) for row in [["price", *(f"x{j}" for j in range(101))], *rows]))
+    assert main(["house-prices", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "has 101 feature columns; this job takes at most 100" in capsys.readouterr().err

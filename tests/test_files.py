@@ -3,10 +3,11 @@
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
-from micrograd_plus.files import OutputFolder, _umask, read_json, save_json, write_atomically
+from micrograd_plus.files import OutputFolder, _umask, read_input, read_json, save_json, write_atomically
 
 
 def test_write_atomically_writes_text_and_bytes(tmp_path):
@@ -181,3 +182,17 @@ def test_an_output_subfolder_is_replaced_whole_so_no_earlier_file_stays(tmp_path
     (tmp_path / "report").write_text("a file where the folder goes")
     with pytest.raises(ValueError, match="holds a file named 'report' where this command writes its folder"):
         OutputFolder(tmp_path, [], folders=["report"])
+
+
+def test_read_input_refuses_a_file_over_its_limit_having_read_one_byte_more_at_most(tmp_path, monkeypatch):
+    path = tmp_path / "houses.csv"
+    path.write_bytes(b"x" * 1000)
+    assert read_input(path, "a CSV file", limit=1000) == b"x" * 1000
+    path.write_bytes(b"x" * 1001)
+    with pytest.raises(ValueError, match=r"houses.csv' holds more than .* MB \(1,000 bytes\), the most this program"):
+        read_input(path, "a CSV file", limit=1000)
+    if Path("/dev/zero").exists():  # a device that never ends costs the limit, not all the memory there is
+        with pytest.raises(
+            ValueError, match=r"^'/dev/zero' holds more than 0.5 MB .* as a model; give a smaller file$"
+        ):
+            read_json("/dev/zero", FORMAT, "a model", limit=2**19)

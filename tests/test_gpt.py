@@ -173,6 +173,8 @@ def test_sampling_is_seeded_and_near_zero_temperature_is_greedy():
         greedy.append(token)
         tokens.append(token)
     assert sample(model, random.Random(1), 1e-6) == greedy
+    assert sample(model, random.Random(1), 1e-320) == greedy  # logits / 1e-320 overflow: the max goes first
+    assert sample(model, random.Random(1), 5e-324) == greedy  # the smallest float above 0
     assert len(sample(model, random.Random(2), 50.0)) <= model.block_size - 1
 
 
@@ -198,6 +200,8 @@ def test_bad_sizes_are_refused_with_the_reason(arguments, message):
         (lambda m: m([0, 1.0]), r"whole numbers in 0..6, got 1.0"),
         (lambda m: m.loss([3]), "at least 2 tokens"),
         (lambda m: sample(m, random.Random(0), 0.0), "temperature must be a number > 0"),
+        (lambda m: m.batch_loss([]), "the batch is empty; give at least one sequence of 2 or more tokens"),
+        (lambda m: m.evaluate([]), "the batch is empty; give at least one sequence of 2 or more tokens"),
     ],
 )
 def test_bad_input_is_refused_with_the_reason(call, message):

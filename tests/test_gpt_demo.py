@@ -20,7 +20,7 @@ def test_a_short_run_reports_writes_its_files_and_its_saved_model_samples_the_sa
     monkeypatch.setattr(demo, "load_names", lambda: few)  # 450 training and 50 held-out names: seconds, not a minute
     result = run_gpt(GPTConfig(**SMALL), out=tmp_path)
     printed = capsys.readouterr().out
-    assert "held-out loss" in printed and "step 10/10" in printed and "of 4 are new" in printed
+    assert "held-out loss" in printed and "step 10/10" in printed and "distinct names among the 4 samples" in printed
     gpt = f"tiny GPT ({result.model.num_parameters():,} parameters)"
     assert list(result.losses) == ["uniform guess (ln 27)", "bigram counts (closed form, add-0.1)", gpt]
     assert len(result.train_losses) == 10 and len(result.samples) == 4
@@ -45,6 +45,16 @@ def test_a_short_run_reports_writes_its_files_and_its_saved_model_samples_the_sa
     assert loaded.losses == result.losses and loaded.train_losses == []
 
 
+def test_a_name_sampled_twice_counts_once_among_the_new_names(monkeypatch, capsys):
+    monkeypatch.setattr(demo, "load_names", lambda: ["ava", "bob", "cy", "dee"] * 10)  # 36 train, 4 held out
+    drawn = ["zed", "zed", "ava", "", "zed", "quo"]  # 3 distinct names, 2 of them new; one empty sample
+    monkeypatch.setattr(demo, "sample_names", lambda *args: drawn)
+    result = run_gpt(GPTConfig(n_embd=4, n_head=1, steps=1, batch_size=1, samples=6), out=None)
+    assert (result.distinct_samples, result.new_samples) == (3, 2)
+    printed = capsys.readouterr().out
+    assert "3 distinct names among the 6 samples (1 empty): 2 of them new (not among the 36 training names)" in printed
+
+
 def test_training_lowers_the_loss_and_prints_progress(capsys):
     names = load_names()[:4]  # the same four names at every step: the loss must fall
     model = GPT(n_embd=8, n_head=2, seed=0)
@@ -65,6 +75,11 @@ def test_training_lowers_the_loss_and_prints_progress(capsys):
 def test_bad_hyperparameters_are_refused_before_any_work(settings, message):
     with pytest.raises(ValueError, match=message):
         GPTConfig(**settings)
+
+
+def test_evaluating_on_no_names_is_refused_not_a_division_by_zero():
+    with pytest.raises(ValueError, match="there are no names to evaluate on"):
+        demo.evaluate_gpt(GPT(n_embd=4, n_head=1), [])
 
 
 def test_train_gpt_refuses_one_name_given_as_a_string():
@@ -99,6 +114,24 @@ def test_load_refuses_unknown_hyperparameters(tmp_path):
     path = tmp_path / "model.json"
     save_model(path, SavedModel({"gpt": GPT(n_embd=4, n_head=1)}, hyperparameters={"steps": 5, "depth": 3}))
     with pytest.raises(ValueError, match=r"unknown hyperparameters \['depth'\]"):
+        load_gpt(path)
+
+
+@pytest.mark.parametrize(
+    "hyperparameters, message",
+    [
+        ({}, r"\(field hyperparameters\): missing hyperparameters \['batch_size', "),
+        (
+            GPTConfig(n_embd=4, n_head=2).to_dict(),
+            r"\(field hyperparameters\): they describe GPT\(\*\*\{.*'n_head': 2.*\}\), but the network is GPT",
+        ),
+    ],
+    ids=["missing", "other_sizes"],
+)
+def test_load_refuses_hyperparameters_that_are_missing_or_describe_another_gpt(tmp_path, hyperparameters, message):
+    path = tmp_path / "model.json"
+    save_model(path, SavedModel({"gpt": GPT(n_embd=4, n_head=1)}, hyperparameters=hyperparameters))
+    with pytest.raises(ValueError, match=r"model.json' is a damaged model file " + message):
         load_gpt(path)
 
 

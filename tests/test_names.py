@@ -6,6 +6,7 @@ import pytest
 
 from micrograd_plus.datasets.names import (
     BOUNDARY,
+    LONGEST_NAME,
     NAMES_FILE,
     VOCAB,
     VOCAB_SIZE,
@@ -81,3 +82,7 @@ def test_the_bigram_and_uniform_guess_reproduce_the_reference_figures(names):
     assert round(uniform_loss(), 3) == 3.296
     with pytest.raises(ValueError, match="smoothing must be > 0"):
         Bigram.fit(train, smoothing=0.0)
+
+
+def test_the_longest_bundled_name_is_the_one_the_gpt_demo_sizes_its_steps_by(names):
+    assert max(len(name) for name in names) == LONGEST_NAME

@@ -88,6 +88,16 @@ def test_attention_heat_map_labels_rows_and_columns_and_writes_the_weights(tmp_p
     assert sorted(t.get_text() for t in axes.texts) == sorted(f"{w:.2f}" for row in weights for w in row)
 
 
+def test_a_long_attention_map_shrinks_its_cells_so_the_picture_stays_a_few_megapixels():
+    weights = [[1.0 / 200] * 200 for _ in range(200)]  # at the small maps' cells: 121 x 111 inches, 1.7 gigapixels
+    width, height = plot_attention(weights).get_size_inches()
+    assert width <= 1.6 + 16.0 and height <= 1.2 + 16.0
+    assert list(plot_attention([[0.5, 0.5], [0.5, 0.5]]).get_size_inches()) == [
+        1.6 + 1.2,
+        1.2 + 1.1,
+    ]  # small: as before
+
+
 @pytest.mark.parametrize(
     "call, message",
     [

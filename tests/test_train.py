@@ -68,6 +68,14 @@ def test_hyperparameters_from_dict_names_unknown_keys():
         Hyperparameters.from_dict({"lr": 0.1, "momentum": 0.9})
 
 
+def test_hyperparameters_from_dict_refuses_missing_keys_rather_than_reporting_defaults_as_used():
+    assert Hyperparameters.from_dict(Hyperparameters(lr=0.3).to_dict()) == Hyperparameters(lr=0.3)
+    with pytest.raises(
+        ValueError, match=r"missing hyperparameters \['activation', .*\]; a saved model records them all"
+    ):
+        Hyperparameters.from_dict({"lr": 0.1})
+
+
 # ---- fit ----------------------------------------------------------------------------------------------
 
 
@@ -277,3 +285,39 @@ def test_an_overflowing_op_in_the_loss_stops_training_with_advice_not_an_overflo
     model = MLP(3, [1], seed=0)
     with pytest.raises(RuntimeError, match="the loss on the training rows is inf, not a finite number. Lower the"):
         fit(model, overflowing_loss, SGD(model.parameters(), lr=0.1), small_regression(), 1, 8, progress=False)
+
+
+class Watched(Value):
+    """A Value that a weak reference can watch (Value's __slots__ leave none), to see when a graph is freed."""
+
+    __slots__ = ("__weakref__",)
+
+
+def test_fit_builds_one_graph_at_a_time_the_last_steps_is_gone_before_the_next_is_built():
+    import weakref
+
+    data, losses = small_regression(), []
+
+    def watched_loss(predictions, targets):
+        assert all(ref() is None for ref in losses), "the previous step's graph is still alive"
+        loss = mse_loss(predictions, targets)
+        losses.append(weakref.ref(watched := Watched(loss.data, (loss,), (1.0,), "watch")))
+        return watched
+
+    model = MLP(len(data.X[0]), [4, 1], seed=0)
+    fit(model, watched_loss, Adam(model.parameters(), lr=0.01), data, epochs=2, batch_size=10, progress=False)
+    assert len(losses) == 8
+
+
+def test_predict_keeps_at_most_the_last_rows_graph_so_memory_does_not_grow_with_the_rows():
+    import weakref
+
+    outputs = []
+
+    class Doubling(Module):
+        def forward(self, row):
+            assert all(ref() is None for ref in outputs[:-1]), "the graphs of earlier rows are kept"
+            outputs.append(weakref.ref(out := Watched(row[0] * 2.0)))
+            return out
+
+    assert predict(Doubling(), [[1.0], [2.0], [3.0]]) == [2.0, 4.0, 6.0]

@@ -13,10 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import read_input
+
 __all__ = [
     "VOCAB",
     "BOUNDARY",
     "VOCAB_SIZE",
+    "LONGEST_NAME",
     "load_names",
     "encode",
     "decode",
@@ -29,12 +32,13 @@ NAMES_FILE = Path(__file__).with_name("names.txt")
 VOCAB = "." + string.ascii_lowercase  # token id -> character; "." marks where a name starts and ends
 BOUNDARY = 0
 VOCAB_SIZE = len(VOCAB)  # 27
+LONGEST_NAME = 15  # letters in the longest bundled name: a training step reads at most 16 positions of one
 _LETTER_IDS = {letter: index for index, letter in enumerate(VOCAB) if index != BOUNDARY}
 
 
 def load_names(path: str | Path = NAMES_FILE) -> list[str]:
     """The names in `path` (default: the bundled 32,033), one per line, in file order; each checked to be a-z."""
-    names = Path(path).read_text(encoding="utf-8").split()
+    names = read_input(path, "a file of names, one per line").decode("utf-8").split()
     if not names:
         raise ValueError(f"{str(path)!r} holds no names; expected one lowercase name per line")
     for name in names:

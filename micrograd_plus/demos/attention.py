@@ -16,7 +16,7 @@ from ..files import OutputFolder
 from ..losses import mse_loss
 from ..nn import MLP, Layer, Module, as_rng, check_count
 from ..optim import Adam
-from ..train import check_finite
+from ..train import MAX_GRAPH_MB, check_finite, check_graph_size
 from ..viz.plots import plot_attention, plot_loss_curves
 from . import format_table
 
@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 OUTPUT_FILES = ["attention.png", "training_loss.png"]
+# A training step's graph, per query-key pair (batch_size x length² of them): about 1,000 bytes, plus 40 a key,
+# since softmax makes each weight one node with every score of its row as a child. Measured on 2 cores at batch
+# 16: 34 MB at length 30, 123 MB at 50, 297 MB at 70, 785 MB at 100 (and 5.8 GB at 200).
+PAIR_BYTES, KEY_BYTES = 1000, 40
 
 
 @dataclass
@@ -118,6 +122,11 @@ class AttentionDemoResult:
         return format_table(headers, rows, "<>><", [34, 8, 8, 0])
 
 
+def _step_megabytes(batch: int, length: int) -> float:
+    """The estimated memory of a training step's graph (see PAIR_BYTES)."""
+    return batch * length**2 * (PAIR_BYTES + KEY_BYTES * length) / 2**20
+
+
 def _train(model: Module, data: FlaggedSequences, steps: int, batch_size: int, lr: float, seed: int) -> list[float]:
     """Adam on the mean squared error of random mini-batches; the loss of each step."""
     optimizer = Adam(model.parameters(), lr=lr)
@@ -132,6 +141,7 @@ def _train(model: Module, data: FlaggedSequences, steps: int, batch_size: int, l
             loss.backward()
             optimizer.step()
         losses.append(loss.data)
+        del loss  # this step's graph goes now, not once the next one is built: one graph at a time
     return losses
 
 
@@ -176,6 +186,16 @@ def run_attention_demo(
     """
     for name, number in (("steps", steps), ("n_train", n_train), ("n_test", n_test), ("batch_size", batch_size)):
         check_count(name, number)
+    batch = min(batch_size, n_train)
+    longest = 2
+    while _step_megabytes(batch, longest + 1) <= MAX_GRAPH_MB:
+        longest += 1
+    check_graph_size(
+        _step_megabytes(batch, check_count("length", length)),
+        f"a training step of {batch} sequences of {length} tokens ({batch} x {length}² query-key pairs)",
+        f"give a length of at most {longest} (attention scores every pair of tokens, and softmax ties each weight "
+        "to its whole row: the graph grows faster than the square of the length)",
+    )
     output = None if out is None else OutputFolder(out, OUTPUT_FILES)
     train = make_flagged_sequences(n_train, length, seed)
     test = make_flagged_sequences(n_test, length, seed + 1)

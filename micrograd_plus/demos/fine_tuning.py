@@ -58,6 +58,7 @@ CITY_B_WEIGHTS = {
 CITY_B_BIAS = 15000.0
 
 OUTPUT_FILES = ["pretrained_city_a.json", "fine_tuning.png"]
+MAX_HOUSES = 100_000  # per city: 100,000 houses with their standardised copies take about 110 MB
 
 
 def replace_head(model: MLP, seed: int | random.Random = 0) -> Layer:
@@ -191,6 +192,12 @@ def run_fine_tuning_demo(
         raise ValueError(f"n_pretrain must be a whole number >= 10 (a fifth is kept to test on), got {n_pretrain}")
     if check_count("n_small", n_small) < 2:
         raise ValueError(f"n_small must be a whole number >= 2 (city B houses to learn from), got {n_small}")
+    for city, houses, given in (("A", n_pretrain, "n_pretrain"), ("B", n_small + n_test, "n_small or n_test")):
+        if houses > MAX_HOUSES:
+            raise ValueError(
+                f"city {city} would have {houses:,} houses, over the limit of {MAX_HOUSES:,} (each house is a row of "
+                f"numbers in memory, and every epoch trains on all of them); give a smaller {given}"
+            )
     pretrain = Hyperparameters(lr=lr, epochs=pretrain_epochs, batch_size=32, hidden=[hidden], seed=seed)
     tuning = Hyperparameters(lr=lr, epochs=epochs, batch_size=8, hidden=[hidden], seed=seed)
     rates = {"scratch": tuning, "head": dataclasses.replace(tuning, lr=head_lr)}

@@ -14,15 +14,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..datasets.names import BOUNDARY, VOCAB, Bigram, decode, encode, load_names, split_names, uniform_loss
+from ..datasets.names import (
+    BOUNDARY,
+    LONGEST_NAME,
+    VOCAB,
+    Bigram,
+    decode,
+    encode,
+    load_names,
+    split_names,
+    uniform_loss,
+)
 from ..engine import Value, no_gc
 from ..files import OutputFolder
 from ..gpt import GPT, sample
 from ..gpt_functional import rms_norm
 from ..nn import MLP, check_count
 from ..optim import Adam
-from ..saved_model import SavedModel, load_model, save_model
-from ..train import check_finite
+from ..saved_model import MAX_PARAMETERS, SavedModel, load_model, save_model
+from ..train import check_finite, check_graph_size
 from ..viz.graph import draw_graph
 from . import format_table
 
@@ -33,6 +43,10 @@ NETWORK = "gpt"  # the network's name in the saved model file
 CHECKPOINTS = 10  # held-out loss measured this many times during training, for the curves
 CHECKPOINT_NAMES = 200  # ... on this many held-out names (the final report uses all of them)
 EVALUATION_BATCH = 100  # names measured together: each weight matrix read once for all their letters
+# A training step's graph, measured on 2 cores: about 9 KB a position, plus per layer 3 KB per number of its
+# vector and 7.5 bytes per n_embd² (the cost of a number grows with the width): 244 MB at 4,096 positions of
+# width 16, 241 MB at 512 of width 128, 218 MB at 256 of width 192, 203 MB at 256 of width 64 in 4 layers.
+POSITION_BYTES, WIDTH_BYTES, WIDTH_SQUARED_BYTES = 9000, 3000, 7.5
 
 
 @dataclass
@@ -64,6 +78,19 @@ class GPTConfig:
                 raise ValueError(f"{name} must be a number > 0, got {number!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed must be a whole number, got {self.seed!r}")
+        count = GPT.count_parameters(self.model_arguments())  # None: a size GPT() refuses, below
+        if count is not None and count > MAX_PARAMETERS:
+            raise ValueError(
+                f"this GPT would have {count:,} parameters, over the limit of {MAX_PARAMETERS:,} (each a Value in "
+                "memory, and its model file must stay readable); make n_embd, n_layer or block_size smaller"
+            )
+        if count is not None:  # a step reads each name and the token after it; a sample may fill the context
+            positions = max(self.batch_size * min(self.block_size, LONGEST_NAME + 1), self.block_size)
+            width = self.n_embd * (WIDTH_BYTES + WIDTH_SQUARED_BYTES * self.n_embd)
+            megabytes = positions * (POSITION_BYTES + self.n_layer * width) / 2**20
+            what = "a sample as long as block_size" if positions == self.block_size else "a training step"
+            what += f": n_embd {self.n_embd} x n_layer {self.n_layer} over {positions:,} positions"
+            check_graph_size(megabytes, what, "make batch_size, block_size, n_embd or n_layer smaller")
         GPT(**self.model_arguments(), seed=self.seed)  # the model checks its own sizes
 
     def model_arguments(self) -> dict[str, int]:
@@ -77,11 +104,14 @@ class GPTConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "GPTConfig":
-        """The GPTConfig that `to_dict()` described; unknown keys are an error."""
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        """The GPTConfig that `to_dict()` described: every one, since a default is not what was used."""
+        known = set(cls.__dataclass_fields__)
+        unknown, missing = sorted(set(data) - known), sorted(known - set(data))
         if unknown:
+            raise ValueError(f"unknown hyperparameters {unknown}; the known ones are {sorted(known)}")
+        if missing:
             raise ValueError(
-                f"unknown hyperparameters {unknown}; the known ones are {sorted(cls.__dataclass_fields__)}"
+                f"missing hyperparameters {missing}; a saved model records them all (a default is not what was used)"
             )
         return cls(**data)
 
@@ -99,7 +129,8 @@ class GPTResult:
     config: GPTConfig
     losses: dict[str, float]  # held-out loss (mean negative log-likelihood per token) of each model
     samples: list[str]
-    new_samples: int  # how many samples are names (not empty) that are not training names
+    new_samples: int  # how many distinct samples are names (not empty) that are not training names
+    distinct_samples: int = 0  # how many distinct names (not empty) the samples hold
     train_losses: list[float] = field(default_factory=list)  # one per step
     curves: dict[str, list[float]] = field(default_factory=dict)
     seconds: float = 0.0
@@ -123,6 +154,8 @@ def batch_loss(model: GPT, names: Sequence[str]) -> Value:
 
 def evaluate_gpt(model: GPT, names: Sequence[str]) -> float:
     """Mean negative log-likelihood per predicted token (natural log) on `names`, on floats: no graph, no training."""
+    if not names:
+        raise ValueError("there are no names to evaluate on; give at least one")
     total, count = 0.0, 0
     for first in range(0, len(names), EVALUATION_BATCH):
         sequences = [_tokens(name, model.block_size) for name in names[first : first + EVALUATION_BATCH]]
@@ -168,6 +201,7 @@ def train_gpt(
             loss.backward()
             optimizer.step()
         losses.append(check_finite(loss.data, f"the loss at step {step}", "Lower the learning rate (lr)."))
+        del loss  # this step's graph goes now, not once the next one is built: one graph at a time
         if on_checkpoint is not None and step % every == 0:
             on_checkpoint(step)
         if progress and (terminal or step % every == 0 or step == steps):
@@ -199,7 +233,14 @@ def load_gpt(path: str | Path) -> tuple[GPT, GPTConfig]:
     saved = load_model(path, classes={"GPT": GPT, "MLP": MLP})  # an MLP's file reads, then is refused by name
     if NETWORK not in saved.networks or saved.hyperparameters is None:
         raise ValueError(f"{str(path)!r} is a model file, but not of a tiny GPT; write one with `micrograd-plus gpt`")
-    return saved.networks[NETWORK], GPTConfig.from_dict(saved.hyperparameters)
+    model = saved.networks[NETWORK]
+    try:
+        config = GPTConfig.from_dict(saved.hyperparameters)
+        if config.model_arguments() != model.constructor_arguments():
+            raise ValueError(f"they describe GPT(**{config.model_arguments()}), but the network is {model!r}")
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{str(path)!r} is a damaged model file (field hyperparameters): {error}") from None
+    return model, config
 
 
 def _figures(folder: Path, result: GPTResult, name: str) -> None:
@@ -289,8 +330,8 @@ def run_gpt(
         f"tiny GPT ({model.num_parameters():,} parameters)": evaluate_gpt(model, held_out),
     }
     result.samples = sample_names(model, config.samples, config.temperature, config.seed)
-    training_names = set(train)
-    result.new_samples = sum(bool(name) and name not in training_names for name in result.samples)
+    distinct = {name for name in result.samples if name}  # a name drawn twice is one name
+    result.distinct_samples, result.new_samples = len(distinct), len(distinct - set(train))
     say(result.table())
     say(_verdict(result.losses))
     say(
@@ -298,7 +339,11 @@ def run_gpt(
         "softmax: below 1 favours the likeliest letters, above 1 gives rarer ones more chance):"
     )
     say("  " + " ".join(name or "(empty)" for name in result.samples))
-    say(f"{result.new_samples} of {config.samples} are new (not empty, not among the {len(train):,} training names)")
+    empty = result.samples.count("")
+    say(
+        f"{len(distinct)} distinct names among the {config.samples} samples{f' ({empty} empty)' if empty else ''}: "
+        f"{result.new_samples} of them new (not among the {len(train):,} training names)"
+    )
     if output is not None:
         with output.writing() as staging:
             if load is None:

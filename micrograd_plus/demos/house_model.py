@@ -13,11 +13,25 @@ from pathlib import Path
 from ..datasets.preprocessing import linear_in_original_units
 from ..engine import Value
 from ..nn import MLP
-from ..saved_model import MODEL_FORMAT, MODEL_VERSION, DamagedModelError, SavedModel, constructor_arguments, save_model
+from ..saved_model import (
+    MODEL_FORMAT,
+    MODEL_VERSION,
+    DamagedModelError,
+    ForeignModelError,
+    SavedModel,
+    constructor_arguments,
+    save_model,
+)
 from ..saved_model import load_model as load_saved_model
 from ..train import Hyperparameters
 
 __all__ = ["HousePriceModel", "load_model", "describe_network", "MODEL_FORMAT", "MODEL_VERSION"]
+
+DATA_FIELDS = {  # what a house-price model records of its data, each optional: enough to split it again alike
+    "source": (lambda v: isinstance(v, str) and v.strip() != "", "the data's name or CSV path (a string)"),
+    "rows": (lambda v: type(v) is int and v >= 1, "a whole number of rows >= 1"),
+    "test_fraction": (lambda v: type(v) in (int, float) and 0 < v < 1, "a fraction between 0 and 1 (e.g. 0.2)"),
+}
 
 
 @dataclass
@@ -96,7 +110,15 @@ def describe_network(name: str, net: MLP) -> str:
 
 def load_model(path: str | os.PathLike) -> HousePriceModel:
     """Read a model saved by `house-prices`; a damaged or foreign file raises a ValueError naming the field."""
-    saved = load_saved_model(path)
+    try:
+        saved = load_saved_model(path)
+    except ForeignModelError as error:
+        if error.class_name != "GPT":
+            raise
+        raise ValueError(
+            f"{str(path)!r} is a GPT model (written by `micrograd-plus gpt`), not a house-price model; sample "
+            f"names from it with `micrograd-plus gpt --load {path}`"
+        ) from None
     try:
         return _house_price_model(saved)
     except (TypeError, ValueError) as error:
@@ -124,7 +146,10 @@ def _house_price_model(saved: SavedModel) -> HousePriceModel:
             raise ValueError(
                 f"network {name!r} is {net!r}, but its hyperparameters describe {expected!r} (field networks.{name})"
             )
-    for key, kind in (("source", str), ("rows", int)):
-        if key in saved.data and type(saved.data[key]) is not kind:
-            raise ValueError(f"(field data.{key}) expected a {kind.__name__}, got {saved.data[key]!r:.80}")
+    unknown = sorted(set(saved.data) - set(DATA_FIELDS))
+    if unknown:
+        raise ValueError(f"(field data) unknown fields {unknown}; it records only {', '.join(DATA_FIELDS)}")
+    for key, (valid, expected) in DATA_FIELDS.items():
+        if key in saved.data and not valid(saved.data[key]):
+            raise ValueError(f"(field data.{key}) expected {expected}, got {saved.data[key]!r:.80}")
     return HousePriceModel(**{**vars(saved), "hyperparameters": hyperparameters})

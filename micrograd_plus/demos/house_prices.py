@@ -20,7 +20,8 @@ from ..datasets.synthetic import make_houses
 from ..engine import no_gc
 from ..files import OutputFolder, write_atomically
 from ..losses import mse_loss
-from ..train import Hyperparameters, fit
+from ..saved_model import MAX_PARAMETERS, count_mlp_parameters
+from ..train import Hyperparameters, check_graph_size, fit
 from ..viz.graph import draw_graph
 from ..viz.plots import format_amount, plot_feature_importance, plot_loss_curves, plot_predicted_vs_actual
 from ..viz.render import RendererNotFoundError
@@ -41,9 +42,14 @@ __all__ = [
 ]
 
 DEFAULT_OUT = "house_prices_output"
+DATA_SETS = ("windsor", "synthetic", "synthetic-nonlinear")  # the built-in data, by name; anything else is a CSV
 TEST_FRACTION = 0.2
 SYNTHETIC_HOUSES = 500
 MIN_ROWS = 10  # below this the 20% test split has one or two rows, and R² on it means nothing
+MAX_FEATURES = 100  # least squares' closed form builds a table of (features)² sums, each over every row
+# A row's share of a training step's graph, in bytes, measured on 2 cores (Windsor's 436 training rows through
+# MLPs of 12 to 39,001 parameters; 200,000 rows of one feature): about 1,000, plus 180 a feature, 70 a parameter.
+ROW_BYTES, FEATURE_BYTES, PARAMETER_BYTES = 1000, 180, 70
 # The files a run may write (the graph is SVG when Graphviz can render it, else its DOT text).
 OUTPUT_FILES = [
     "loss_curves.png", "predicted_vs_actual.png", "feature_importance.png", "model.json", "prediction_graph.svg",
@@ -59,7 +65,7 @@ WINDSOR_SOURCE = "Windsor, Ontario, 1987 house sales (Anglin and Gençay 1996, J
 
 def load_data(source: str = "windsor", target: str = "price", seed: int = 0) -> tuple[Dataset, str]:
     """The data named by `source` ("windsor", "synthetic", "synthetic-nonlinear" or a CSV path), and a description."""
-    if source in ("synthetic", "synthetic-nonlinear"):
+    if source in DATA_SETS[1:]:
         if target != "price":
             raise ValueError(f"synthetic houses only have a 'price' target, got --target {target!r}")
         nonlinear = source == "synthetic-nonlinear"
@@ -95,13 +101,15 @@ def run_house_prices(
 
     data: "windsor" (the default), "synthetic", "synthetic-nonlinear", or a CSV path; target: the column to
     predict (default "price"); hyperparameters: default DEFAULT_HYPERPARAMETERS (copied, never shared).
-    With `load`, the saved model's target, split seed and hyperparameters are used (passing `target` or
-    `hyperparameters` as well is an error), and its data unless `data` names other data.
+    With `load`, the saved model's target, split and hyperparameters are used (passing `target` or
+    `hyperparameters` as well is an error), and its data unless `data` names other data: a built-in set by
+    its name; a CSV only when `data` names it, since a path in a model file is never read.
     The output folder `out` is checked before anything else; every file goes in at the end, or none does.
     quiet=False prints training progress (see train.fit) and the report.
     """
     output = OutputFolder(out, OUTPUT_FILES)
     saved = load_model(load) if load is not None else None
+    test_fraction = TEST_FRACTION
     if saved is not None:
         given = [
             name for name, value in (("target", target), ("hyperparameters", hyperparameters)) if value is not None
@@ -112,8 +120,9 @@ def run_house_prices(
                 "with load (to train with other settings, train a new model instead)"
             )
         hyperparameters = saved.hyperparameters
-        data = data or saved.data.get("source", "windsor")
+        data = data or _trained_on(load, saved)
         target = saved.target_name
+        test_fraction = saved.data.get("test_fraction", TEST_FRACTION)
     hyperparameters = copy.deepcopy(hyperparameters or DEFAULT_HYPERPARAMETERS)  # the model keeps its own copy
     data = data or "windsor"
     target = target or "price"
@@ -122,7 +131,12 @@ def run_house_prices(
         raise ValueError(
             f"{len(dataset)} rows are too few to train and then test on a held-out 20%; give at least {MIN_ROWS}"
         )
-    train, test = train_test_split(dataset, TEST_FRACTION, seed=hyperparameters.seed)
+    if len(dataset.feature_names) > MAX_FEATURES:
+        raise ValueError(
+            f"{description} has {len(dataset.feature_names)} feature columns; this job takes at most {MAX_FEATURES} "
+            "(its least-squares baseline grows with the square of their number): keep the columns you need"
+        )
+    train, test = train_test_split(dataset, test_fraction, seed=hyperparameters.seed)
     _check_target_varies(dataset, train, test, description, hyperparameters.seed)
     if saved is not None:
         if saved.feature_names != dataset.feature_names:
@@ -132,6 +146,7 @@ def run_house_prices(
         model = saved
     else:
         _check_no_constant_features(dataset, train, description, hyperparameters.seed)
+        _check_sizes(len(dataset.feature_names), len(train), len(test), hyperparameters)
         model = _train(dataset, train, test, data, hyperparameters, quiet)
     metrics = house_report.measure(model, train, test)
     loaded = None if saved is None else _loaded_note(load, saved, data, dataset)
@@ -145,14 +160,33 @@ def run_house_prices(
 
 
 def _source_record(source: str) -> str:
-    if source in ("windsor", "synthetic", "synthetic-nonlinear"):
+    if source in DATA_SETS:
         return source
-    return str(Path(source).resolve())  # so that --load finds the CSV from any folder
+    return str(Path(source).resolve())  # the same CSV has the same record, from any folder
+
+
+def _trained_on(load: str | os.PathLike, saved: HousePriceModel) -> str:
+    """The data a loaded model is scored on when none is given: its built-in set (a model file never makes us read
+    a file: only the files a user names are read)."""
+    source = saved.data.get("source", "windsor")
+    if source in DATA_SETS:
+        return source
+    raise ValueError(
+        f"{str(load)!r} was trained on the CSV file {source!r:.200}; name it with --data to score the model on it "
+        "again (a path written in a model file is never read)"
+    )
 
 
 def _loaded_note(load: str | os.PathLike, saved: HousePriceModel, data: str, dataset: Dataset) -> str:
     """What a reloaded model's report can honestly say about its split: the same only on the same data."""
-    trained_on, rows = saved.data.get("source"), saved.data.get("rows")
+    unknown = [f"data.{key}" for key in ("source", "rows", "test_fraction") if key not in saved.data]
+    if unknown:
+        return (
+            f"Model loaded from {load} (no training). Its file does not record {', '.join(unknown)} (what it was "
+            f"trained on and how it was split), so whether its 'train' scores here are on the rows it learned "
+            "from is unknown."
+        )
+    trained_on, rows = saved.data["source"], saved.data["rows"]
     if _source_record(data) == trained_on and len(dataset) == rows:
         return f"Model loaded from {load} (no training: same data, same split, same predictions)."
     if len(dataset) == rows:
@@ -204,6 +238,23 @@ def _check_no_constant_features(dataset: Dataset, train: Dataset, description: s
         f"the feature column(s) {columns} have the same value in {where}: they carry no information, and "
         f"their weights could not be learned. {fix}"
     )
+
+
+def _check_sizes(features: int, train_rows: int, test_rows: int, hyperparameters: Hyperparameters) -> None:
+    """Refuse, before training, a network or a training step too big for memory (MAX_PARAMETERS, MAX_GRAPH_MB)."""
+    rows = max(min(hyperparameters.batch_size or train_rows, train_rows), test_rows)  # a step, or the test loss
+    for hidden in ([], hyperparameters.hidden):
+        sizes = [features, *hidden, 1]
+        network = f"an MLP {'-'.join(map(str, sizes))}"
+        parameters = count_mlp_parameters({"nin": features, "nouts": sizes[1:]})
+        if parameters > MAX_PARAMETERS:
+            raise ValueError(
+                f"{network} would have {parameters:,} parameters, over the limit of {MAX_PARAMETERS:,} (each a "
+                "Value in memory, and its model file must stay readable); give smaller --hidden layers"
+            )
+        megabytes = rows * (ROW_BYTES + FEATURE_BYTES * features + PARAMETER_BYTES * parameters) / 2**20
+        what = f"a training step of {rows:,} rows through {network} ({parameters:,} parameters)"
+        check_graph_size(megabytes, what, "give a --batch-size (e.g. 32), smaller --hidden layers, or fewer rows")
 
 
 def _train(

@@ -15,9 +15,11 @@ from ..viz.plots import format_amount
 from . import format_table
 from .house_model import HousePriceModel
 
-__all__ = ["measure", "report", "weights_rows", "unit_of", "QUALITY_MARGIN", "FEATURE_UNITS"]
+__all__ = ["measure", "report", "weights_rows", "unit_of", "quality_verdicts", "mlp_verdict", "QUALITY_MARGIN"]
+__all__ += ["SAME_R2", "FEATURE_UNITS"]
 
 QUALITY_MARGIN = 0.02  # the main job's quality target: test R² no worse than least squares' minus this
+SAME_R2 = 0.01  # test R²s this close count as the same in the MLP's verdict
 
 # How one unit of each Windsor feature reads: (in the weights table, on the importance plot)
 FEATURE_UNITS = {
@@ -57,8 +59,7 @@ def measure(model: HousePriceModel, train: Dataset, test: Dataset) -> dict[str, 
         )
         history = model.histories.get(name)
         if history and history.elapsed:
-            target_r2 = metrics["ols"]["test_r2"] - QUALITY_MARGIN
-            metrics[name]["target_epoch"] = _epoch_reaching(history, test, model, target_r2)
+            metrics[name]["target_epoch"] = _epoch_reaching(history, test, model, quality_target(metrics))
     return metrics
 
 
@@ -77,7 +78,7 @@ def _scores(train: Dataset, test: Dataset, train_pred: list[float], test_pred: l
 
 
 def _epoch_reaching(history: History, test: Dataset, model: HousePriceModel, target_r2: float) -> int | None:
-    """The first epoch whose test R² reached `target_r2`, or None.
+    """The first epoch whose test R² (to the 3 decimals the report prints) reached `target_r2`, or None.
 
     The history's test loss is the mean squared error on standardised prices; times the price scale squared
     it is the MSE in dollars, and R² = 1 - MSE / (the test prices' variance).
@@ -86,7 +87,7 @@ def _epoch_reaching(history: History, test: Dataset, model: HousePriceModel, tar
     variance = sum((y - mean) ** 2 for y in test.y) / len(test.y)
     scale = model.target.scale[0]
     for epoch, loss in enumerate(history.test_loss, start=1):
-        if 1.0 - loss * scale * scale / variance >= target_r2:
+        if round(1.0 - loss * scale * scale / variance, 3) >= target_r2:
             return epoch
     return None
 
@@ -197,20 +198,42 @@ def _scores_section(model: HousePriceModel, metrics: dict, trained: bool) -> lis
         )
     lines = format_table(table[0], table[1:], "<>>>>>", rule=True, indent="  ").splitlines()
     hp = model.hyperparameters
+    elapsed = {}  # seconds into training at the end of each epoch, by network: only for a model trained now
     if trained:
         seconds = sum(history.seconds for history in model.histories.values())
         batching = "each step on all training rows" if hp.batch_size is None else f"mini-batches of {hp.batch_size}"
         lines.append(f"  trained in {seconds:.1f} s ({hp.epochs} epochs, {batching})")
-        epoch = metrics[model.main].get("target_epoch")
-        target = f"test R² >= least squares' - {QUALITY_MARGIN} = {metrics['ols']['test_r2'] - QUALITY_MARGIN:.3f}"
-        if epoch is None:
-            lines.append(f"  quality target ({target}): not reached")
+        elapsed = {name: history.elapsed for name, history in model.histories.items()}
+    labels = {name: model.display_name(name) for name in model.networks}
+    return lines + quality_verdicts(labels, metrics, elapsed) + mlp_verdict(metrics) + [""]
+
+
+def quality_target(metrics: dict) -> float:
+    """The test R² a network must reach: least squares' minus QUALITY_MARGIN, to the 3 decimals the report prints."""
+    return round(metrics["ols"]["test_r2"] - QUALITY_MARGIN, 3)
+
+
+def quality_verdicts(labels: dict[str, str], metrics: dict, elapsed: dict[str, list[float]]) -> list[str]:
+    """For each network (name -> label), whether its final test R² meets the quality target, and when it first
+    reached it in training (when `elapsed` has the network's seconds per epoch): each verdict read off the scores."""
+    ols, target = round(metrics["ols"]["test_r2"], 3), quality_target(metrics)
+    lines = [f"  quality target: test R² >= {target:.3f} (least squares' {ols:.3f} - {QUALITY_MARGIN})"]
+    for name, label in labels.items():
+        r2, epoch = round(metrics[name]["test_r2"], 3), metrics[name].get("target_epoch")
+        gap = round(r2 - ols, 3) + 0.0  # + 0.0: no "-0.000"
+        line = f"    {label}: test R² {r2:.3f} ({gap:+.3f} vs least squares): "
+        if r2 >= target:
+            line += "met"
+            if name in elapsed and epoch is not None:
+                line += f", first at epoch {epoch} ({elapsed[name][epoch - 1]:.2f} s into training)"
         else:
-            at = model.histories[model.main].elapsed[epoch - 1]
-            lines.append(f"  quality target ({target}): reached at epoch {epoch}, {at:.2f} s into training")
-    gap = round(metrics[model.main]["test_r2"] - metrics["ols"]["test_r2"], 3) + 0.0  # + 0.0: no "-0.000"
-    lines.append(f"  test R² minus least squares' test R²: {gap:+.3f}")
-    return lines + _mlp_verdict(metrics) + [""]
+            line += "missed"
+            if name in elapsed and epoch is not None:
+                line += f"; reached at epoch {epoch} ({elapsed[name][epoch - 1]:.2f} s), then fell below"
+            elif name in elapsed:
+                line += f"; not reached in any of the {len(elapsed[name])} epochs"
+        lines.append(line)
+    return lines
 
 
 def _weights_section(model: HousePriceModel, train: Dataset, metrics: dict) -> list[str]:
@@ -240,25 +263,34 @@ def _weights_section(model: HousePriceModel, train: Dataset, metrics: dict) -> l
     ]
 
 
-def _mlp_verdict(metrics: dict) -> list[str]:
-    """One sentence on what the hidden layer bought, read off the scores."""
+def mlp_verdict(metrics: dict) -> list[str]:
+    """One sentence on what the hidden layer bought, read off the scores as printed (3 decimals): test R²s within
+    SAME_R2 count as the same."""
     if "mlp" not in metrics:
         return []
     mlp, linear = metrics["mlp"], metrics["linear"]
-    if mlp["train_r2"] > linear["train_r2"] and mlp["test_r2"] < linear["test_r2"] - 0.01:
+    test = f"R² {mlp['test_r2']:.3f} vs {linear['test_r2']:.3f}"
+    gap = round(round(mlp["test_r2"], 3) - round(linear["test_r2"], 3), 3)  # of the numbers printed
+    if gap > SAME_R2:
         return [
-            f"  The MLP fits the training rows better than the linear neuron (R² {mlp['train_r2']:.3f} vs "
-            f"{linear['train_r2']:.3f})",
-            f"  but the test rows worse ({mlp['test_r2']:.3f} vs {linear['test_r2']:.3f}): with {mlp['parameters']} "
-            "parameters it has learned the noise of the training rows",
-            "  (overfitting: see loss_curves.png). Try fewer --epochs, or --weight-decay 0.05.",
-        ]
-    if mlp["test_r2"] > linear["test_r2"] + 0.01:
-        return [
-            f"  The MLP beats the linear neuron on the test rows (R² {mlp['test_r2']:.3f} vs {linear['test_r2']:.3f}):",
+            f"  The MLP beats the linear neuron on the test rows ({test}):",
             "  its hidden layer represents effects that no weighted sum of the features can.",
         ]
+    if gap >= -SAME_R2:
+        return [
+            f"  The MLP scores about the same as the linear neuron on the test rows ({test}, within {SAME_R2}):",
+            "  its hidden layer finds no structure here that a weighted sum of the features misses.",
+        ]
+    train = f"R² {mlp['train_r2']:.3f} vs {linear['train_r2']:.3f}"
+    if round(mlp["train_r2"], 3) > round(linear["train_r2"], 3):
+        return [
+            f"  The MLP fits the training rows better than the linear neuron ({train})",
+            f"  but the test rows worse ({test}): with {mlp['parameters']} parameters it has learned the noise of "
+            "the training rows",
+            "  (overfitting: see loss_curves.png). Try fewer --epochs, or --weight-decay 0.05.",
+        ]
     return [
-        "  The MLP scores about the same as the linear neuron on the test rows:",
-        "  its hidden layer finds no structure here that a weighted sum of the features misses.",
+        f"  The MLP scores worse than the linear neuron on the test rows ({test}) and the training rows",
+        f"  ({train}): it does not yet fit even what a weighted sum of the features fits (undertrained).",
+        "  Try more --epochs or a larger --lr.",
     ]

@@ -32,6 +32,7 @@ __all__ = [
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
 _POSITIVE, _NEGATIVE = "#0072B2", "#D55E00"
 _DPI = 150
+MAX_MAP_INCHES = 16.0  # the most an attention map takes a side (2,400 pixels at _DPI), however many tokens
 
 
 def _new_figure(width: float = 7.0, height: float = 4.5) -> tuple[Figure, object]:
@@ -318,7 +319,8 @@ def plot_attention(
 ) -> Figure:
     """A heat map of attention weights: one row per query, one column per key (each row sums to 1).
 
-    Small maps (up to 12 x 12) show each weight's number in its cell.
+    Small maps (up to 12 x 12) show each weight's number in its cell. Cells shrink so that the map stays within
+    MAX_MAP_INCHES a side: a 200 x 200 map at the small maps' cell size would be a 1.7-gigapixel picture.
     """
     rows = [_check_numbers(row, f"row {index} of the attention weights") for index, row in enumerate(weights)]
     if not rows:
@@ -335,13 +337,16 @@ def plot_attention(
         )
     low, high = min(min(row) for row in rows), max(max(row) for row in rows)
     vmin, vmax = (0.0, 1.0) if 0.0 <= low and high <= 1.0 else (low, high)
-    figure, axes = _new_figure(1.6 + 0.6 * width, 1.2 + 0.55 * len(rows))
+    shrink = min(1.0, MAX_MAP_INCHES / (0.6 * max(width, len(rows))))
+    figure, axes = _new_figure(1.6 + 0.6 * shrink * width, 1.2 + 0.55 * shrink * len(rows))
     image = axes.imshow(rows, cmap="Blues", vmin=vmin, vmax=vmax, aspect="auto")
     colourbar = figure.colorbar(image, ax=axes, shrink=0.85)
     colourbar.set_label("attention weight")
     rotate = max(map(len, key_labels)) > 3  # long labels slant so they do not overlap
+    size = max(3.0, 10.0 * shrink)  # points: labels shrink with the cells, down to a size a zoom can still read
     axes.set_xticks(range(width), key_labels, rotation=45 if rotate else 0, ha="right" if rotate else "center")
     axes.set_yticks(range(len(rows)), query_labels)
+    axes.tick_params(labelsize=size)
     if width <= 12 and len(rows) <= 12:
         middle = (vmin + vmax) / 2
         for i, row in enumerate(rows):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from micrograd_plus import SGD, Value, mse_loss
+from micrograd_plus import SGD, Value, files, mse_loss
 from micrograd_plus.__main__ import main
 from micrograd_plus.exercises import (
     ERROR,
@@ -773,3 +773,12 @@ def test_student_copies_name_a_damaged_notebook_and_a_source_that_is_a_file(tmp_
     assert not (tmp_path / "out").exists()
     assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(source / "01_cube.ipynb")) == 2
     assert "01_cube.ipynb is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_notebook_larger_than_the_input_limit_is_refused_before_it_is_read(tmp_path, capsys):
+    source = tmp_path / "solutions"
+    source.mkdir()
+    padding = " " * files.INPUT_LIMIT  # valid JSON, one byte past the limit with the rest: refused unparsed
+    (source / "01_cube.ipynb").write_text(json.dumps(notebook(("code", SOLVED_CELL))) + padding)
+    assert run_cli("student-copies", str(tmp_path / "out"), "--source", str(source)) == 2
+    assert "holds more than" in capsys.readouterr().err and not (tmp_path / "out").exists()

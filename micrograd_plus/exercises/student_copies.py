@@ -31,7 +31,7 @@ import copy
 import json
 from pathlib import Path
 
-from ..files import OutputFolder, write_atomically
+from ..files import OutputFolder, read_input, write_atomically
 
 __all__ = [
     "BEGIN_SOLUTION",
@@ -178,9 +178,8 @@ def _hide_solutions_cell() -> dict:
 
 def read_notebook(path: Path) -> dict:
     """The JSON of the notebook at `path`; a ValueError naming the file if it is not readable JSON."""
-    try:
-        with Path(path).open(encoding="utf-8") as file:
-            return json.load(file)
+    try:  # read within files.INPUT_LIMIT: a huge file, or a device, is refused before it is read whole
+        return json.loads(read_input(path, "a notebook (.ipynb)").decode("utf-8"))
     except UnicodeDecodeError as error:
         raise ValueError(
             f"{path} is not UTF-8 text ({error.reason} at byte {error.start}); is it a notebook?"

@@ -2,7 +2,8 @@
 
 A downloaded notebook is untrusted: JupyterLab runs none of its scripts and sanitises its HTML (the `hidden`
 attribute and <style> go). It must still show the first frame as a picture that fits, the note saying how to get
-the buttons back, and no buttons that do nothing. A notebook run in the session is trusted: its buttons step.
+the buttons back, and no buttons that do nothing. A trusted notebook (run by the learner, or signed with
+`jupyter trust`) runs the step-through's script: its buttons step.
 Needs Node.js, `npm ci` (playwright-core) and Chromium, as tests/test_browser.py does; skipped, saying why, without.
 """
 
@@ -83,7 +84,7 @@ def lab(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not answer within 2 minutes")
-        yield url, folder
+        yield url, folder, env
     finally:
         server.terminate()
         try:
@@ -94,14 +95,19 @@ def lab(tmp_path):
 
 
 def test_in_jupyterlab_an_untrusted_step_through_is_a_still_picture_and_a_trusted_one_steps(lab, tmp_path):
-    url, folder = lab
+    url, folder, env = lab
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(notebook, folder / "fresh.ipynb")
     NotebookClient(notebook, kernel_name="python3", timeout=120).execute()  # run elsewhere, as a download is
+    nbformat.write(notebook, folder / "trusted.ipynb")
+    notebook.metadata["title"] = "a download"  # other bytes: trust is by content, so a copy would share it
     nbformat.write(notebook, folder / "saved.ipynb")
+    # Trusted as the learner's own runs are: signed with this server's secret (what `jupyter trust` does), so
+    # JupyterLab runs the output's script when it opens it; no kernel has to start in the browser.
+    trust = [sys.executable, "-m", "jupyter", "trust", str(folder / "trusted.ipynb")]
+    subprocess.run(trust, env=env, check=True, capture_output=True, timeout=120)
 
-    command = [NODE, str(ROOT / "tests" / "browser" / "jupyterlab_check.mjs"), url, "saved.ipynb", "fresh.ipynb"]
+    command = [NODE, str(ROOT / "tests" / "browser" / "jupyterlab_check.mjs"), url, "saved.ipynb", "trusted.ipynb"]
     done = subprocess.run([*command, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=400)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,12 +1,12 @@
 // Open two notebooks in a running JupyterLab in headless Chromium and report, as one JSON line on stdout,
 // what a learner sees of their step-through:
-//   node tests/browser/jupyterlab_check.mjs LAB_URL SAVED.ipynb FRESH.ipynb [SCREENSHOT_DIR]
+//   node tests/browser/jupyterlab_check.mjs LAB_URL SAVED.ipynb TRUSTED.ipynb [SCREENSHOT_DIR]
 // SAVED.ipynb holds outputs saved elsewhere, so JupyterLab does not trust it (its scripts do not run and its
-// HTML is sanitised); FRESH.ipynb has none: its cells are run here, so its outputs are trusted and their
-// scripts run. The server must expose the app (--LabApp.expose_app_in_browser=True).
+// HTML is sanitised); TRUSTED.ipynb holds the same outputs signed with the server's secret (`jupyter trust`),
+// so their scripts run, as they do for outputs a learner's own run made.
 import { chromium } from "playwright-core";
 
-const [lab, saved, fresh, screenshots] = process.argv.slice(2);
+const [lab, saved, trusted, screenshots] = process.argv.slice(2);
 const TIMEOUT = Number(process.env.MGP_TIMEOUT || 120_000); // ms: JupyterLab and a kernel starting on a busy 2-core machine
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -18,7 +18,7 @@ try {
   const page = await context.newPage();
 
   // The saved notebook, untrusted: its first frame as a picture, no dead buttons, the note saying why.
-  await page.goto(`${lab}/lab/tree/${saved}`);
+  await page.goto(`${lab}/lab/tree/${saved}?reset`); // ?reset: no other notebook restored beside it
   await page.waitForSelector(".jp-OutputArea-output .mgp-static img", { timeout: TIMEOUT });
   await page.waitForFunction(() => document.querySelector(".mgp-static img").complete, null, { timeout: TIMEOUT });
   report.untrusted = await page.evaluate(() => {
@@ -35,16 +35,15 @@ try {
   });
   if (screenshots) await page.screenshot({ path: `${screenshots}/untrusted.png` });
 
-  // The fresh notebook, run here: the buttons work.
-  await page.goto(`${lab}/lab/tree/${fresh}`);
-  await page.waitForFunction(
-    () => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel?.status === "idle",
-    null,
-    { timeout: TIMEOUT, polling: 250 },
-  );
-  await page.evaluate(() => window.jupyterapp.commands.execute("notebook:run-all-cells"));
+  // The trusted notebook: its script ran, the buttons show and work.
+  await page.goto(`${lab}/lab/tree/${trusted}?reset`);
   await page.waitForSelector(".jp-OutputArea-output .mgp-next", { state: "visible", timeout: TIMEOUT });
-  for (let i = 0; i < 3; i++) await page.click(".jp-OutputArea-output .mgp-next");
+  // Three clicks, as the page's own events: Playwright's click() first waits for the button to stop moving,
+  // which on a loaded machine can outlast its timeout while the notebook is still laying out its images.
+  await page.evaluate(() => {
+    const next = document.querySelector(".jp-OutputArea-output .mgp-next");
+    for (let i = 0; i < 3; i++) next.click();
+  });
   report.trusted = await page.evaluate(() => {
     const output = document.querySelector(".jp-OutputArea-output");
     const shown = [...output.querySelectorAll(".mgp-frame")].filter((f) => f.getBoundingClientRect().height > 0);
